@@ -1,0 +1,28 @@
+import pkg from '../package.json' with { type: 'json' };
+import { CliError } from './errors.js';
+import { buildProgram } from './program.js';
+
+async function main(): Promise<void> {
+  const program = buildProgram(pkg.version);
+  program.exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      // commander already printed its message (help, version or a usage error)
+      process.exitCode = e.exitCode ?? 1;
+      return;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`synaptogen: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`synaptogen: ${e.message ?? String(err)}\n`);
+    if (process.env.SYNAPTOGEN_DEBUG) console.error(err);
+    process.exitCode = 1;
+  }
+}
+
+await main();
