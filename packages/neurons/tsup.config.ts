@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // bundle tfjs-core's gradient registrations (extension-less ESM that plain Node cannot import)
+  noExternal: [/@tensorflow\/tfjs-core\/dist\/register_all_gradients/],
 });

@@ -1,1 +1,23 @@
-export {};
+import './register-gradients.js';
+
+export {
+  BaseNode,
+  IFNode,
+  LIFNode,
+  type LIFOptions,
+  type NodeOptions,
+  ParametricLIFNode,
+  type PLIFOptions,
+  type StepMode,
+  type StepObserver,
+  type StepRecord,
+} from './node.js';
+export {
+  DEFAULT_SURROGATE_ALPHA,
+  SURROGATE_NAMES,
+  type Surrogate,
+  type SurrogateName,
+  spike,
+  stopGradient,
+  surrogate,
+} from './surrogate.js';

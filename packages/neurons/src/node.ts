@@ -1,0 +1,233 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type Surrogate, type SurrogateName, spike, stopGradient, surrogate } from './surrogate.js';
+
+export type StepMode = 's' | 'm';
+
+export interface NodeOptions {
+  /** Firing threshold V_th (default 1). */
+  vThreshold?: number;
+  /** Reset potential: a number for hard reset (default 0), `null` for soft reset (V ← H − S·V_th). */
+  vReset?: number | null;
+  /** Cut the spike used in the reset from the gradient graph (the spike output keeps its gradient). */
+  detachReset?: boolean;
+  /** Surrogate for the backward pass: an object from `surrogate()` or a name (default sigmoid, α = 4). */
+  surrogate?: Surrogate | SurrogateName;
+  /** 's': forward takes one step `[N, ...]`; 'm' (default): forward takes `[T, N, ...]`. */
+  stepMode?: StepMode;
+}
+
+/** What an observer sees after each time step: the spike S, the membrane V after reset, and H before it. */
+export interface StepRecord {
+  readonly t: number;
+  readonly spike: tf.Tensor;
+  readonly v: tf.Tensor;
+  readonly h: tf.Tensor;
+}
+/** Called inside the forward pass; must not keep the tensors (copy what it needs into its own state). */
+export type StepObserver = (record: StepRecord) => void;
+
+/**
+ * Charge → fire → reset, SpikingJelly semantics (see specs/neurons.md). State `v` persists across
+ * calls until `resetState()`, as in SpikingJelly; models reset it before each batch.
+ */
+export abstract class BaseNode {
+  readonly vThreshold: number;
+  readonly vReset: number | null;
+  readonly detachReset: boolean;
+  readonly surrogate: Surrogate;
+  stepMode: StepMode;
+  /** Membrane potential after the last step (`null` until the first step or after a reset). */
+  v: tf.Tensor | null = null;
+  private readonly observers = new Set<StepObserver>();
+
+  constructor(options: NodeOptions = {}) {
+    this.vThreshold = options.vThreshold ?? 1;
+    this.vReset = options.vReset === undefined ? 0 : options.vReset;
+    this.detachReset = options.detachReset ?? false;
+    const sg = options.surrogate ?? 'sigmoid';
+    this.surrogate = typeof sg === 'string' ? surrogate(sg) : sg;
+    this.stepMode = options.stepMode ?? 'm';
+    if (!Number.isFinite(this.vThreshold))
+      throw new Error(`vThreshold must be a finite number, got ${options.vThreshold}`);
+    if (this.vReset !== null && !Number.isFinite(this.vReset)) {
+      throw new Error(`vReset must be a finite number or null (soft reset), got ${options.vReset}`);
+    }
+  }
+
+  abstract readonly kind: string;
+
+  /** H from the previous potential (null = the initial potential V_reset, or 0 for soft reset) and input X. */
+  protected abstract charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor;
+
+  /** Learnable parameters of the neuron itself (PLIF's w); empty for IF and LIF. */
+  parameters(): Record<string, tf.Variable> {
+    return {};
+  }
+
+  /** The initial potential: V_reset for hard reset, 0 for soft reset. */
+  get vInit(): number {
+    return this.vReset ?? 0;
+  }
+
+  /** Observe every time step (activity monitors, profiling). Returns a function that removes the observer. */
+  observe(observer: StepObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** `stepMode` 's': one step on `[N, ...]`; 'm': all steps of `[T, N, ...]`. Returns spikes of the same shape. */
+  forward(x: tf.Tensor): tf.Tensor {
+    return this.stepMode === 's' ? this.singleStep(x) : this.multiStep(x);
+  }
+
+  /** One time step on `[N, ...]`; updates the stored state. */
+  singleStep(x: tf.Tensor): tf.Tensor {
+    const { spike: s, v } = this.step(this.v, x, 0);
+    this.setState(v);
+    return s;
+  }
+
+  /** All time steps of `xSeq` (`[T, N, ...]`), starting from the stored state. Returns `[T, N, ...]`. */
+  multiStep(xSeq: tf.Tensor): tf.Tensor {
+    if (xSeq.rank < 2)
+      throw new Error(`${this.kind}: multi-step input must be [T, N, ...], got shape [${xSeq.shape}]`);
+    return this.run(tf.unstack(xSeq));
+  }
+
+  /**
+   * Direct encoding: the same input `x` (`[N, ...]`) at each of `T` steps, without materialising the
+   * repeated tensor. Returns `[T, N, ...]`.
+   */
+  multiStepConstant(x: tf.Tensor, T: number): tf.Tensor {
+    if (!Number.isInteger(T) || T < 1)
+      throw new Error(`${this.kind}: T must be a positive integer, got ${T}`);
+    return this.run(new Array<tf.Tensor>(T).fill(x));
+  }
+
+  /** Drops the membrane state: the next step starts from the initial potential. */
+  resetState(): void {
+    this.setState(null);
+  }
+
+  private run(inputs: tf.Tensor[]): tf.Tensor {
+    let v = this.v;
+    const spikes: tf.Tensor[] = [];
+    for (let t = 0; t < inputs.length; t++) {
+      const out = this.step(v, inputs[t], t);
+      spikes.push(out.spike);
+      v = out.v;
+    }
+    this.setState(v);
+    return tf.stack(spikes);
+  }
+
+  private step(vPrev: tf.Tensor | null, x: tf.Tensor, t: number): { spike: tf.Tensor; v: tf.Tensor } {
+    const h = this.charge(vPrev, x);
+    const s = spike(tf.sub(h, tf.scalar(this.vThreshold)), this.surrogate);
+    const sr = this.detachReset ? stopGradient(s) : s;
+    let v: tf.Tensor;
+    if (this.vReset === null) {
+      v = tf.sub(h, tf.mul(sr, tf.scalar(this.vThreshold))); // soft reset
+    } else if (this.vReset === 0) {
+      v = tf.mul(h, tf.sub(tf.scalar(1), sr)); // hard reset to 0
+    } else {
+      v = tf.add(tf.mul(sr, tf.scalar(this.vReset)), tf.mul(tf.sub(tf.scalar(1), sr), h));
+    }
+    if (this.observers.size > 0) {
+      for (const observer of this.observers) observer({ t, spike: s, v, h });
+    }
+    return { spike: s, v };
+  }
+
+  private setState(v: tf.Tensor | null): void {
+    if (this.v && this.v !== v && !this.v.isDisposed) this.v.dispose();
+    this.v = v ? tf.keep(v) : null;
+  }
+
+  /** Releases the state and any parameters. */
+  dispose(): void {
+    this.resetState();
+    for (const p of Object.values(this.parameters())) p.dispose();
+  }
+}
+
+/** Integrate-and-fire: H = V + X. */
+export class IFNode extends BaseNode {
+  readonly kind = 'IF';
+  protected charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
+    return v ? tf.add(v, x) : this.vInit === 0 ? x : tf.add(x, tf.scalar(this.vInit));
+  }
+}
+
+export interface LIFOptions extends NodeOptions {
+  /** Membrane time constant τ > 1 (default 2). */
+  tau?: number;
+  /** true (default): H = V + (X − (V − V_reset))/τ; false: H = V − (V − V_reset)/τ + X. */
+  decayInput?: boolean;
+}
+
+/** Leaky integrate-and-fire with a fixed τ. */
+export class LIFNode extends BaseNode {
+  readonly kind: string = 'LIF';
+  readonly decayInput: boolean;
+  readonly tau: number;
+
+  constructor(options: LIFOptions = {}) {
+    super(options);
+    this.tau = options.tau ?? 2;
+    this.decayInput = options.decayInput ?? true;
+    if (!(this.tau > 1)) throw new Error(`LIF: tau must be > 1, got ${options.tau}`);
+  }
+
+  /** 1/τ as a tensor (a learnable one for PLIF). */
+  protected inverseTau(): tf.Tensor {
+    return tf.scalar(1 / this.tau);
+  }
+
+  protected charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
+    const k = this.inverseTau();
+    const vr = this.vInit;
+    if (!v) {
+      // V = V_reset at the first step, so V − V_reset = 0
+      const base = this.decayInput ? tf.mul(x, k) : x;
+      return vr === 0 ? base : tf.add(base, tf.scalar(vr));
+    }
+    const leak = vr === 0 ? v : tf.sub(v, tf.scalar(vr));
+    return this.decayInput ? tf.add(v, tf.mul(tf.sub(x, leak), k)) : tf.add(tf.sub(v, tf.mul(leak, k)), x);
+  }
+}
+
+export interface PLIFOptions extends Omit<LIFOptions, 'tau'> {
+  /** Initial τ₀ > 1 (default 2); the learnable w starts at −ln(τ₀ − 1) so that sigmoid(w) = 1/τ₀. */
+  initTau?: number;
+  /** Name of the tf.Variable holding w (must be unique among live variables). */
+  name?: string;
+}
+
+let plifCount = 0;
+
+/** Parametric LIF: 1/τ = sigmoid(w) with w learnable (Fang et al., 2021). */
+export class ParametricLIFNode extends LIFNode {
+  override readonly kind = 'PLIF';
+  readonly w: tf.Variable;
+
+  constructor(options: PLIFOptions = {}) {
+    const initTau = options.initTau ?? 2;
+    if (!(initTau > 1)) throw new Error(`PLIF: initTau must be > 1, got ${options.initTau}`);
+    super({ ...options, tau: initTau });
+    this.w = tf.variable(tf.scalar(-Math.log(initTau - 1)), true, options.name ?? `plif_w_${plifCount++}`);
+  }
+
+  protected override inverseTau(): tf.Tensor {
+    return tf.sigmoid(this.w);
+  }
+
+  override parameters(): Record<string, tf.Variable> {
+    return { w: this.w };
+  }
+
+  /** The current τ = 1 / sigmoid(w). */
+  currentTau(): number {
+    return 1 / (1 / (1 + Math.exp(-(this.w.dataSync()[0] as number))));
+  }
+}

@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Names of the surrogate spike functions (SpikingJelly's names in camelCase). */
+export type SurrogateName =
+  | 'atan'
+  | 'sigmoid'
+  | 'piecewiseQuadratic'
+  | 'piecewiseExp'
+  | 'softSign'
+  | 'superSpike'
+  | 'erf'
+  | 'rect';
+
+export interface Surrogate {
+  readonly name: SurrogateName;
+  readonly alpha: number;
+  /** g′(x): the derivative used in place of the Heaviside step's in the backward pass. */
+  derivative(x: tf.Tensor): tf.Tensor;
+}
+
+export const DEFAULT_SURROGATE_ALPHA: Readonly<Record<SurrogateName, number>> = {
+  atan: 2,
+  sigmoid: 4,
+  piecewiseQuadratic: 1,
+  piecewiseExp: 1,
+  softSign: 2,
+  superSpike: 1,
+  erf: 2,
+  rect: 1,
+};
+
+type Derivative = (x: tf.Tensor, alpha: number) => tf.Tensor;
+
+const s = (v: number) => tf.scalar(v);
+
+const DERIVATIVES: Record<SurrogateName, Derivative> = {
+  // (α/2) / (1 + (π/2·α·x)²)
+  atan: (x, a) => tf.div(s(a / 2), tf.add(s(1), tf.square(tf.mul(x, s((Math.PI / 2) * a))))),
+  // α·σ(αx)·(1 − σ(αx))
+  sigmoid: (x, a) => {
+    const sg = tf.sigmoid(tf.mul(x, s(a)));
+    return tf.mul(tf.mul(sg, tf.sub(s(1), sg)), s(a));
+  },
+  // −α²|x| + α for |x| ≤ 1/α, else 0
+  piecewiseQuadratic: (x, a) => {
+    const ax = tf.abs(x);
+    return tf.mul(
+      tf.relu(tf.sub(s(a), tf.mul(ax, s(a * a)))),
+      tf.cast(tf.lessEqual(ax, s(1 / a)), 'float32'),
+    );
+  },
+  // (α/2)·e^{−α|x|}
+  piecewiseExp: (x, a) => tf.mul(tf.exp(tf.mul(tf.abs(x), s(-a))), s(a / 2)),
+  // 1 / (2α(1/α + |x|)²)
+  softSign: (x, a) => tf.div(s(1 / (2 * a)), tf.square(tf.add(tf.abs(x), s(1 / a)))),
+  // α / (1 + |x|)²
+  superSpike: (x, a) => tf.div(s(a), tf.square(tf.add(tf.abs(x), s(1)))),
+  // (α/√π)·e^{−(αx)²}
+  erf: (x, a) => tf.mul(tf.exp(tf.neg(tf.square(tf.mul(x, s(a))))), s(a / Math.sqrt(Math.PI))),
+  // α where |x| < 0.5/α, else 0
+  rect: (x, a) => tf.mul(tf.cast(tf.less(tf.abs(x), s(0.5 / a)), 'float32'), s(a)),
+};
+
+export const SURROGATE_NAMES = Object.keys(DERIVATIVES) as SurrogateName[];
+
+/** Builds a surrogate by name; alpha defaults to SpikingJelly's default for that surrogate. */
+export function surrogate(name: SurrogateName, alpha?: number): Surrogate {
+  const derivative = DERIVATIVES[name];
+  if (!derivative) {
+    throw new Error(`unknown surrogate "${name}"; expected one of: ${SURROGATE_NAMES.join(', ')}`);
+  }
+  const a = alpha ?? DEFAULT_SURROGATE_ALPHA[name];
+  if (!(a > 0) || !Number.isFinite(a))
+    throw new Error(`surrogate ${name}: alpha must be a positive number, got ${alpha}`);
+  return { name, alpha: a, derivative: (x) => derivative(x, a) };
+}
+
+const spikeCache = new WeakMap<Surrogate, (x: tf.Tensor) => tf.Tensor>();
+
+/**
+ * Heaviside spike with a surrogate gradient: forward Θ(x) (1 where x ≥ 0, as SpikingJelly),
+ * backward dy·g′(x).
+ */
+export function spike(x: tf.Tensor, sg: Surrogate): tf.Tensor {
+  let fn = spikeCache.get(sg);
+  if (!fn) {
+    fn = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([xi]);
+      return {
+        value: tf.cast(tf.greaterEqual(xi, s(0)), 'float32'),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, sg.derivative(saved[0])),
+      };
+    }) as any) as (x: tf.Tensor) => tf.Tensor;
+    spikeCache.set(sg, fn);
+  }
+  return fn(x);
+}
+
+/** Identity in the forward pass, zero gradient in the backward pass (tfjs-core has no stop-gradient op). */
+export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((input) => ({
+  value: tf.clone(input as tf.Tensor),
+  gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor),
+})) as (x: tf.Tensor) => tf.Tensor;
