@@ -1,1 +1,52 @@
-export {};
+import '@synaptogen/neurons';
+
+export { type BackendName, type BackendOptions, initBackend } from './backend.js';
+export {
+  CHECKPOINT_FORMAT,
+  type CheckpointData,
+  CheckpointError,
+  type CheckpointManifest,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadModelTensors,
+  MANIFEST_FILE,
+  modelTensors,
+  restoreModel,
+  type TensorEntry,
+  validateManifest,
+} from './checkpoint/format.js';
+export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.js';
+export { conv2dTrainable, filterGradient } from './layers/conv-route.js';
+export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { createNode, Neuron, type NeuronSpec } from './layers/neuron.js';
+export { Sequential } from './layers/sequential.js';
+export { AvgPool2d, Dropout, Flatten, GroupAverage, MaxPool2d } from './layers/shape.js';
+export { type LossName, type ModelConfig, SpikingModel } from './models/spiking-model.js';
+export {
+  buildModel,
+  type CreateModelOptions,
+  createModel,
+  MODEL_NAMES,
+  MODELS,
+  UnknownModelError,
+} from './models/zoo.js';
+export { type ForwardContext, Module, type Signal } from './module.js';
+export { Adam, type AdamOptions } from './optim/adam.js';
+export { Optimizer, type OptimizerState, Slots } from './optim/optimizer.js';
+export { constantLr, type LrSchedule, stepLr } from './optim/schedule.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Rng } from './rng.js';
+export { crossEntropy, LOSSES, type LossFn, lossByName, mseRate } from './train/loss.js';
+export {
+  type Batch,
+  type BatchSource,
+  type EpochInfo,
+  type EpochMetrics,
+  type EpochOptions,
+  type FitOptions,
+  type StepInfo,
+  Trainer,
+  type TrainerOptions,
+  type TrainingHooks,
+} from './train/trainer.js';

@@ -1,5 +1,93 @@
 import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import {
+  nonNegativeInt,
+  nonNegativeNumber,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  type TrainOptions,
+} from '../train/options.js';
+import { runTraining } from '../train/run-training.js';
 
 export function registerTrain(program: Command): void {
-  program.command('train').description('Train a spiking network (work in progress)');
+  program
+    .command('train')
+    .description('Train a spiking network with BPTT on a dataset found through the data root')
+    .option('--dataset <name>', 'mnist, fashion-mnist, cifar10, cifar100, cifar10-dvs, nmnist', 'mnist')
+    .option(
+      '--model <name>',
+      'gradr-mnist-mlp, gradr-cifar-net, sca-vgg16, sca-vgg-small, conv-small',
+      'gradr-mnist-mlp',
+    )
+    .option('--learner <name>', 'structure learner (dense = no pruning)', 'dense')
+    .option('--epochs <n>', 'epochs to train (in total, when resuming)', positiveInt('--epochs'), 1)
+    .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 128)
+    .option('--lr <x>', 'learning rate', positiveNumber('--lr'), 1e-3)
+    .option('--optimizer <name>', 'adam or sgd', oneOf('--optimizer', ['adam', 'sgd'] as const), 'adam')
+    .option('--momentum <x>', 'SGD momentum', nonNegativeNumber('--momentum'), 0.9)
+    .option('--weight-decay <x>', 'L2 weight decay', nonNegativeNumber('--weight-decay'), 0)
+    .option(
+      '--lr-step <epochs>',
+      'multiply the learning rate by --lr-gamma every this many epochs',
+      positiveInt('--lr-step'),
+    )
+    .option('--lr-gamma <x>', 'step schedule factor', positiveNumber('--lr-gamma'), 0.1)
+    .option('--timesteps <T>', "time steps (default: the model's reference T)", positiveInt('--timesteps'))
+    .option('--width <x>', 'channel width multiplier of conv models', positiveNumber('--width'))
+    .option(
+      '--seed <n>',
+      'seed of initialisation, shuffling, augmentation and dropout',
+      nonNegativeInt('--seed'),
+      0,
+    )
+    .option('--train-limit <n>', 'use only the first N training samples', positiveInt('--train-limit'))
+    .option('--test-limit <n>', 'use only the first N test samples', positiveInt('--test-limit'))
+    .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
+    .option(
+      '--out <dir>',
+      'checkpoint directory, rewritten atomically after each epoch (default: runs/<model>-<dataset>)',
+    )
+    .option('--resume <dir>', 'continue the run saved in this checkpoint directory')
+    .option(
+      '--backend <name>',
+      'wasm, cpu or auto',
+      oneOf('--backend', ['wasm', 'cpu', 'auto'] as const),
+      'wasm',
+    )
+    .option('--no-augment', 'no random crop / flip for colour images')
+    .option('--json', 'print one JSON summary line on stdout; progress lines go to stderr')
+    .option('-q, --quiet', 'no progress bar and no per-epoch lines')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ synaptogen train --dataset mnist --model gradr-mnist-mlp --epochs 1 --json
+  $ synaptogen train --dataset cifar10 --model conv-small --epochs 5 --optimizer sgd --lr 0.05 --out runs/conv
+  $ synaptogen train --resume runs/conv --epochs 10`,
+    )
+    .action(async (flags: Record<string, unknown>) => {
+      const options = {
+        ...flags,
+        json: Boolean(flags.json),
+        quiet: Boolean(flags.quiet),
+      } as unknown as TrainOptions;
+      const log = (line: string) => {
+        if (options.quiet) return;
+        (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+      };
+      try {
+        const summary = await runTraining(options, log);
+        if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else
+          log(
+            `test accuracy ${(100 * (summary.testAccuracy ?? Number.NaN)).toFixed(2)}%, checkpoint ${summary.checkpoint}`,
+          );
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        const err = e as Error & { code?: string };
+        // library errors on bad input (unknown names, missing files, corrupt checkpoints) are one-liners
+        throw new CliError(err.message, 1);
+      }
+    });
 }

@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Optimizer, type OptimizerState, Slots } from './optimizer.js';
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** L2 penalty added to the gradient (PyTorch Adam's weight_decay). */
+  weightDecay?: number;
+}
+
+/** Adam exactly as torch.optim.Adam: θ −= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε). */
+export class Adam extends Optimizer {
+  readonly kind = 'adam';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly slots = new Slots();
+
+  constructor(params: ReadonlyMap<string, tf.Variable>, options: AdamOptions = {}) {
+    super(params, options.lr ?? 1e-3);
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+  }
+
+  /**
+   * Updates the moments of `name` with gradient `g` and returns the Adam step direction
+   * `η_t · m / d` (to subtract). Exposed so structure learners (Grad R) can reuse Adam on their own
+   * hidden parameters and add terms outside Adam's normalisation.
+   */
+  direction(name: string, g: tf.Tensor, like: tf.Tensor, step: number): tf.Tensor {
+    const m = this.slots.get('m', name, like);
+    const v = this.slots.get('v', name, like);
+    const mNew = tf.add(tf.mul(m, tf.scalar(this.beta1)), tf.mul(g, tf.scalar(1 - this.beta1)));
+    const vNew = tf.add(tf.mul(v, tf.scalar(this.beta2)), tf.mul(tf.square(g), tf.scalar(1 - this.beta2)));
+    m.assign(mNew);
+    v.assign(vNew);
+    const bc1 = 1 - this.beta1 ** step;
+    const bc2 = 1 - this.beta2 ** step;
+    const denom = tf.add(tf.div(tf.sqrt(vNew), tf.scalar(Math.sqrt(bc2))), tf.scalar(this.eps));
+    return tf.mul(tf.div(mNew, denom), tf.scalar(this.lr / bc1));
+  }
+
+  apply(grads: ReadonlyMap<string, tf.Tensor>): void {
+    this.step++;
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        let g = grads.get(name);
+        if (!g) continue;
+        if (this.weightDecay) g = tf.add(g, tf.mul(p, tf.scalar(this.weightDecay)));
+        p.assign(tf.sub(p, this.direction(name, g, p, this.step)));
+      }
+    });
+  }
+
+  getState(): OptimizerState {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [k, v] of this.slots.entries()) tensors[k] = v;
+    return {
+      kind: this.kind,
+      config: {
+        lr: this.lr,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        eps: this.eps,
+        weightDecay: this.weightDecay,
+      },
+      step: this.step,
+      tensors,
+    };
+  }
+
+  setState(state: OptimizerState): void {
+    if (state.kind !== this.kind)
+      throw new Error(`optimizer state is for "${state.kind}", not "${this.kind}"`);
+    this.step = state.step;
+    this.lr = (state.config.lr as number) ?? this.lr;
+    for (const [k, t] of Object.entries(state.tensors)) this.slots.set(k, t);
+  }
+
+  dispose(): void {
+    this.slots.dispose();
+  }
+}

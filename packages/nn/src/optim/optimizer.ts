@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Optimizer state as named tensors plus JSON, so a checkpoint can store and restore it exactly. */
+export interface OptimizerState {
+  kind: string;
+  config: Record<string, unknown>;
+  step: number;
+  /** Slot tensors keyed by `<slot>/<parameter name>`. */
+  tensors: Record<string, tf.Tensor>;
+}
+
+/**
+ * Updates named parameters from their gradients. Implementations follow PyTorch's update rules so
+ * runs compare with the reference; `lr` may be changed between steps by a schedule.
+ */
+export abstract class Optimizer {
+  abstract readonly kind: string;
+  lr: number;
+  step = 0;
+
+  constructor(
+    /** Parameters by name; the optimizer updates exactly these. */
+    readonly params: ReadonlyMap<string, tf.Variable>,
+    lr: number,
+  ) {
+    if (!(lr > 0)) throw new Error(`learning rate must be > 0, got ${lr}`);
+    this.lr = lr;
+  }
+
+  /** Applies one update; `grads` maps parameter names to gradients (missing names are skipped). */
+  abstract apply(grads: ReadonlyMap<string, tf.Tensor>): void;
+
+  abstract getState(): OptimizerState;
+  abstract setState(state: OptimizerState): void;
+  abstract dispose(): void;
+}
+
+/** Slot tensors (moments, momentum buffers), created lazily, kept outside tidy scopes. */
+export class Slots {
+  private readonly map = new Map<string, tf.Variable>();
+
+  get(slot: string, name: string, like: tf.Tensor): tf.Variable {
+    const key = `${slot}/${name}`;
+    let v = this.map.get(key);
+    if (!v) {
+      v = tf.variable(tf.zerosLike(like), false);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  has(slot: string, name: string): boolean {
+    return this.map.has(`${slot}/${name}`);
+  }
+
+  /** Zeroes selected entries of a slot (e.g. moments of pruned channels). */
+  entries(): [string, tf.Variable][] {
+    return [...this.map];
+  }
+
+  set(key: string, value: tf.Tensor): void {
+    const old = this.map.get(key);
+    if (old) old.dispose();
+    this.map.set(key, tf.variable(value, false));
+  }
+
+  dispose(): void {
+    for (const v of this.map.values()) v.dispose();
+    this.map.clear();
+  }
+}

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Optimizer, type OptimizerState, Slots } from './optimizer.js';
+
+export interface SGDOptions {
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/** SGD with momentum as torch.optim.SGD (dampening 0): b = μb + g; θ −= lr·b (or lr·(g + μb) with Nesterov). */
+export class SGD extends Optimizer {
+  readonly kind = 'sgd';
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly slots = new Slots();
+
+  constructor(params: ReadonlyMap<string, tf.Variable>, options: SGDOptions = {}) {
+    super(params, options.lr ?? 0.01);
+    this.momentum = options.momentum ?? 0;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    if (this.nesterov && this.momentum <= 0) throw new Error('SGD: nesterov needs momentum > 0');
+  }
+
+  apply(grads: ReadonlyMap<string, tf.Tensor>): void {
+    this.step++;
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        let g = grads.get(name);
+        if (!g) continue;
+        if (this.weightDecay) g = tf.add(g, tf.mul(p, tf.scalar(this.weightDecay)));
+        if (this.momentum > 0) {
+          // PyTorch initialises the buffer with the first gradient
+          const fresh = !this.slots.has('momentum', name);
+          const buf = this.slots.get('momentum', name, p);
+          const b = fresh ? g : tf.add(tf.mul(buf, tf.scalar(this.momentum)), g);
+          buf.assign(b);
+          g = this.nesterov ? tf.add(g, tf.mul(b, tf.scalar(this.momentum))) : b;
+        }
+        p.assign(tf.sub(p, tf.mul(g, tf.scalar(this.lr))));
+      }
+    });
+  }
+
+  getState(): OptimizerState {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [k, v] of this.slots.entries()) tensors[k] = v;
+    return {
+      kind: this.kind,
+      config: {
+        lr: this.lr,
+        momentum: this.momentum,
+        weightDecay: this.weightDecay,
+        nesterov: this.nesterov,
+      },
+      step: this.step,
+      tensors,
+    };
+  }
+
+  setState(state: OptimizerState): void {
+    if (state.kind !== this.kind)
+      throw new Error(`optimizer state is for "${state.kind}", not "${this.kind}"`);
+    this.step = state.step;
+    this.lr = (state.config.lr as number) ?? this.lr;
+    for (const [k, t] of Object.entries(state.tensors)) this.slots.set(k, t);
+  }
+
+  dispose(): void {
+    this.slots.dispose();
+  }
+}
