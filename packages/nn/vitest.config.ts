@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    testTimeout: 60_000,
-    passWithNoTests: true,
+    setupFiles: ['src/test-utils.ts'],
+    testTimeout: 120_000,
   },
 });

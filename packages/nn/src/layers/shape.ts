@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ForwardContext, Module, type Signal } from '../module.js';
 import type { Rng } from '../rng.js';
+import { maxPool2dFirstMax } from './maxpool-route.js';
 
-/** Max pooling on NHWC, kernel = stride (PyTorch's MaxPool2d(k)). */
+/** Max pooling on NHWC, kernel = stride (PyTorch's MaxPool2d(k), gradient to the first maximum). */
 export class MaxPool2d extends Module {
   readonly kind = 'MaxPool2d';
   constructor(readonly kernelSize = 2) {
     super();
   }
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.maxPool(x as tf.Tensor4D, this.kernelSize, this.kernelSize, 'valid');
+    return maxPool2dFirstMax(x as tf.Tensor4D, this.kernelSize);
   }
   outputShape([h, w, c]: readonly number[]): number[] {
     return [Math.floor(h / this.kernelSize), Math.floor(w / this.kernelSize), c];
