@@ -1,1 +1,63 @@
-export {};
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { trainThroughput } from './benchmarks/train-throughput.js';
+import type { Benchmark, BenchRecord } from './record.js';
+
+const BENCHMARKS: Benchmark[] = [trainThroughput];
+
+const here = dirname(fileURLToPath(import.meta.url));
+const resultsDir = resolve(here, '..', 'results');
+
+function printTable(records: BenchRecord[]): void {
+  const rows = records.map((r) => [
+    r.benchmark,
+    r.metric,
+    r.value < 10 ? r.value.toFixed(3) : r.value.toFixed(1),
+    r.unit,
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length), 6));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  console.log(line(['benchmark', 'metric', 'value', 'unit']));
+  for (const row of rows) console.log(line(row));
+}
+
+const program = new Command('bench')
+  .description('synaptogen benchmarks: each writes apps/bench/results/<name>.json and prints a table')
+  .argument('[names...]', `benchmarks to run (default: all): ${BENCHMARKS.map((b) => b.name).join(', ')}`)
+  .option('--quick', 'fewer steps (noisier figures)')
+  .option('--peer', 'also run the PyTorch peer side by side where a benchmark has one')
+  .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ../shared/data)')
+  .action(async (names: string[], flags: { quick?: boolean; peer?: boolean; dataDir?: string }) => {
+    const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+    if (unknown.length) {
+      console.error(
+        `bench: unknown benchmark ${unknown.join(', ')}; expected: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
+      );
+      process.exitCode = 2;
+      return;
+    }
+    const dataRoot = resolve(
+      flags.dataDir ?? process.env.SYNAPTOGEN_DATA ?? resolve(here, '../../../../shared/data'),
+    );
+    const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
+    mkdirSync(resultsDir, { recursive: true });
+    for (const b of selected) {
+      console.error(`# ${b.name}: ${b.description}`);
+      const records = await b.run({
+        dataRoot,
+        quick: Boolean(flags.quick),
+        peer: Boolean(flags.peer),
+        log: (l) => console.error(`  ${l}`),
+      });
+      const file = join(resultsDir, `${b.name}.json`);
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(records, null, 2)}\n`);
+      renameSync(`${file}.tmp`, file);
+      printTable(records);
+      console.error(`  wrote ${file}`);
+    }
+  });
+
+await program.parseAsync(process.argv);
