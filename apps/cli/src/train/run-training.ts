@@ -77,6 +77,8 @@ async function readResume(dir: string): Promise<{ data: CheckpointData; state: R
 
 /** `synaptogen train`: loads data through the data root, trains with BPTT, checkpoints each epoch. */
 export async function runTraining(flags: TrainOptions, log: (line: string) => void): Promise<TrainSummary> {
+  // the backend first: reading a checkpoint creates tensors
+  const backend = await initBackend({ backend: flags.backend });
   let resumed: { data: CheckpointData; state: RunState } | undefined;
   if (flags.resume) resumed = await readResume(flags.resume);
   // a resumed run keeps its hyper-parameters; only the epoch target and output flags may change
@@ -98,7 +100,6 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
   if (o.learner !== 'dense') throw new CliError(`unknown learner "${o.learner}"; expected: dense`, 2);
   const out = resolve(o.out ?? `runs/${o.model}-${o.dataset}`);
 
-  const backend = await initBackend({ backend: o.backend });
   const [trainSet, testSet] = await Promise.all([
     loadDataset(o.dataset, {
       dataDir: o.dataDir,
