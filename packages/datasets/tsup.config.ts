@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // index: browser-safe core; node: core + file system, cache and download helpers; bench: throughput vs NumPy.
+  entry: ['src/index.ts', 'src/node.ts', 'src/bench.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerDatasets } from './commands/datasets.js';
+import { registerEvents } from './commands/events.js';
 import { registerTrain } from './commands/train.js';
 
 /** Builds the `synaptogen` command tree. Each command lives in `commands/<name>.ts` and registers itself here. */
@@ -8,5 +10,7 @@ export function buildProgram(version: string): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)');
   registerTrain(program);
+  registerDatasets(program);
+  registerEvents(program);
   return program;
 }
