@@ -1,0 +1,3 @@
+export * from './conv';
+export * from './neurons';
+export * from './spikes';

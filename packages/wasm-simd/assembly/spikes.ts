@@ -1,0 +1,167 @@
+// Spike-aware (event-driven) conv kernels for binary inputs: a spike x = 1 adds a filter row, x = 0
+// costs nothing. NHWC, filter [kh, kw, ci, co] with co a multiple of 4 (the caller checks).
+
+/**
+ * Event lists of a binary [rows × cols] matrix: offs[r]..offs[r+1] index `ev`, which holds
+ * c·rowBytes (the byte offset of filter row c). Returns the event count, or −1 if a value is
+ * neither 0 nor 1 (then the caller uses the dense kernels).
+ */
+export function buildEvents(x: usize, rows: i32, cols: i32, rowBytes: i32, offs: usize, ev: usize): i32 {
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    store<i32>(offs + ((<usize>r) << 2), count);
+    const row = x + ((<usize>r * <usize>cols) << 2);
+    for (let c = 0; c < cols; c++) {
+      const v = load<f32>(row + ((<usize>c) << 2));
+      if (v == 0) continue;
+      if (v != 1) return -1;
+      store<i32>(ev + ((<usize>count) << 2), c * rowBytes);
+      count++;
+    }
+  }
+  store<i32>(offs + ((<usize>rows) << 2), count);
+  return count;
+}
+
+/** y[q, co..co+w) for output pixels [q0, q1): sum of the filter rows of the input events. */
+export function spikeConvForwardRange(
+  offs: usize,
+  ev: usize,
+  w: usize,
+  y: usize,
+  q0: i32,
+  q1: i32,
+  inH: i32,
+  inW: i32,
+  outH: i32,
+  outW: i32,
+  co: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+  ci: i32,
+): void {
+  const hw = outH * outW;
+  const tapBytes = (<usize>ci * <usize>co) << 2;
+  for (let q = q0; q < q1; q++) {
+    const n = q / hw;
+    const rem = q - n * hw;
+    const oh = rem / outW;
+    const ow = rem - oh * outW;
+    const yRow = y + ((<usize>q * <usize>co) << 2);
+    // 32 output channels (8 accumulators) at a time, then 4 at a time.
+    let c = 0;
+    for (; c + 32 <= co; c += 32) {
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      let a4 = f32x4.splat(0);
+      let a5 = f32x4.splat(0);
+      let a6 = f32x4.splat(0);
+      let a7 = f32x4.splat(0);
+      for (let r = 0; r < kh; r++) {
+        const ih = oh * sh - padTop + r;
+        if (ih < 0 || ih >= inH) continue;
+        for (let s = 0; s < kw; s++) {
+          const iw = ow * sw - padLeft + s;
+          if (iw < 0 || iw >= inW) continue;
+          const p = (n * inH + ih) * inW + iw;
+          const base = w + <usize>(r * kw + s) * tapBytes + ((<usize>c) << 2);
+          const e1 = ev + ((<usize>load<i32>(offs + ((<usize>(p + 1)) << 2))) << 2);
+          for (let e = ev + ((<usize>load<i32>(offs + ((<usize>p) << 2))) << 2); e < e1; e += 4) {
+            const row = base + <usize>load<i32>(e);
+            a0 = f32x4.add(a0, v128.load(row));
+            a1 = f32x4.add(a1, v128.load(row, 16));
+            a2 = f32x4.add(a2, v128.load(row, 32));
+            a3 = f32x4.add(a3, v128.load(row, 48));
+            a4 = f32x4.add(a4, v128.load(row, 64));
+            a5 = f32x4.add(a5, v128.load(row, 80));
+            a6 = f32x4.add(a6, v128.load(row, 96));
+            a7 = f32x4.add(a7, v128.load(row, 112));
+          }
+        }
+      }
+      const o = yRow + ((<usize>c) << 2);
+      v128.store(o, a0);
+      v128.store(o, a1, 16);
+      v128.store(o, a2, 32);
+      v128.store(o, a3, 48);
+      v128.store(o, a4, 64);
+      v128.store(o, a5, 80);
+      v128.store(o, a6, 96);
+      v128.store(o, a7, 112);
+    }
+    for (; c < co; c += 4) {
+      let a0 = f32x4.splat(0);
+      for (let r = 0; r < kh; r++) {
+        const ih = oh * sh - padTop + r;
+        if (ih < 0 || ih >= inH) continue;
+        for (let s = 0; s < kw; s++) {
+          const iw = ow * sw - padLeft + s;
+          if (iw < 0 || iw >= inW) continue;
+          const p = (n * inH + ih) * inW + iw;
+          const base = w + <usize>(r * kw + s) * tapBytes + ((<usize>c) << 2);
+          const e1 = ev + ((<usize>load<i32>(offs + ((<usize>(p + 1)) << 2))) << 2);
+          for (let e = ev + ((<usize>load<i32>(offs + ((<usize>p) << 2))) << 2); e < e1; e += 4) {
+            a0 = f32x4.add(a0, v128.load(base + <usize>load<i32>(e)));
+          }
+        }
+      }
+      v128.store(yRow + ((<usize>c) << 2), a0);
+    }
+  }
+}
+
+/** dW[tap, ci, :] += dy[q, :] for every input event (ci at the pixel tap reads), q in [q0, q1). */
+export function spikeConvFilterRange(
+  offs: usize,
+  ev: usize,
+  dy: usize,
+  dw: usize,
+  q0: i32,
+  q1: i32,
+  inH: i32,
+  inW: i32,
+  outH: i32,
+  outW: i32,
+  co: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+  ci: i32,
+): void {
+  const hw = outH * outW;
+  const tapBytes = (<usize>ci * <usize>co) << 2;
+  for (let q = q0; q < q1; q++) {
+    const n = q / hw;
+    const rem = q - n * hw;
+    const oh = rem / outW;
+    const ow = rem - oh * outW;
+    const g = dy + ((<usize>q * <usize>co) << 2);
+    for (let r = 0; r < kh; r++) {
+      const ih = oh * sh - padTop + r;
+      if (ih < 0 || ih >= inH) continue;
+      for (let s = 0; s < kw; s++) {
+        const iw = ow * sw - padLeft + s;
+        if (iw < 0 || iw >= inW) continue;
+        const p = (n * inH + ih) * inW + iw;
+        const base = dw + <usize>(r * kw + s) * tapBytes;
+        const e1 = ev + ((<usize>load<i32>(offs + ((<usize>(p + 1)) << 2))) << 2);
+        for (let e = ev + ((<usize>load<i32>(offs + ((<usize>p) << 2))) << 2); e < e1; e += 4) {
+          const row = base + <usize>load<i32>(e);
+          for (let c = 0; c < co; c += 4) {
+            const o = (<usize>c) << 2;
+            v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(g + o)));
+          }
+        }
+      }
+    }
+  }
+}

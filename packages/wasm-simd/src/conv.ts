@@ -1,0 +1,173 @@
+import type { KernelInstance } from './runtime.js';
+
+/** NHWC conv geometry with explicit padding (what tfjs' computeConv2DInfo resolves). */
+export interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  /** Padding rows above / columns left of the input (bottom/right follow from the shapes). */
+  padTop: number;
+  padLeft: number;
+}
+
+// Scratch per tile ≈ 512 KiB keeps the packed panels in this CPU's (and most CPUs') L2.
+const TILE_FLOATS = 131072;
+
+function checkGeometry(g: ConvGeometry, what: string): void {
+  for (const [key, v] of Object.entries(g)) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new Error(`${what}: geometry.${key} must be a non-negative integer, got ${v}`);
+  }
+  for (const key of [
+    'batch',
+    'inH',
+    'inW',
+    'inC',
+    'outH',
+    'outW',
+    'outC',
+    'kH',
+    'kW',
+    'strideH',
+    'strideW',
+  ] as const) {
+    if (g[key] < 1) throw new Error(`${what}: geometry.${key} must be ≥ 1, got ${g[key]}`);
+  }
+}
+
+function checkLength(arr: Float32Array, expected: number, name: string, what: string): void {
+  if (arr.length !== expected) {
+    throw new Error(
+      `${what}: ${name} has ${arr.length} elements, expected ${expected} for the given geometry`,
+    );
+  }
+}
+
+function tileRows(perRow: number): number {
+  return Math.max(8, Math.min(1024, Math.floor(TILE_FLOATS / perRow) & ~3));
+}
+
+// Below this many multiply-adds per thread, waking workers costs more than it saves.
+const MIN_WORK_PER_THREAD = 2e6;
+
+function threadsFor(k: KernelInstance, work: number, maxParts: number): number {
+  return Math.max(1, Math.min(k.threads, maxParts, Math.floor(work / MIN_WORK_PER_THREAD)));
+}
+
+function geometryArgs(g: ConvGeometry): number[] {
+  return [g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft];
+}
+
+/**
+ * Filter gradient of an NHWC conv: dW[kh, kw, ci, co] = Σ x[n, oh·s−pad+kh, ow·s−pad+kw, ci] · dy[n, oh, ow, co].
+ * Writes into `out` (length kH·kW·inC·outC) when given. Pixels are split across the instance's threads.
+ */
+export function conv2dBackpropFilter(
+  k: KernelInstance,
+  x: Float32Array,
+  dy: Float32Array,
+  g: ConvGeometry,
+  out?: Float32Array,
+): Float32Array {
+  const what = 'conv2dBackpropFilter';
+  checkGeometry(g, what);
+  checkLength(x, g.batch * g.inH * g.inW * g.inC, 'x', what);
+  const pixels = g.batch * g.outH * g.outW;
+  checkLength(dy, pixels * g.outC, 'dy', what);
+  const kTotal = g.kH * g.kW * g.inC;
+  const result = out ?? new Float32Array(kTotal * g.outC);
+  checkLength(result, kTotal * g.outC, 'out', what);
+  const kp = (kTotal + 3) & ~3;
+  const cop = (g.outC + 7) & ~7;
+  const pt = tileRows(kp + cop);
+  const threads = threadsFor(k, pixels * kTotal * g.outC, Math.ceil(pixels / pt));
+  const e = k.exports;
+  k.reset();
+  const xPtr = k.put(x);
+  const dyPtr = k.put(dy);
+  const jobs = [];
+  const partials: number[] = [];
+  const per = Math.ceil(pixels / threads);
+  for (let t = 0; t < threads; t++) {
+    const aPtr = k.alloc(kp * pt);
+    const bPtr = k.alloc(cop * pt);
+    const cPtr = k.alloc(kp * cop);
+    e.zero(cPtr, kp * cop * 4);
+    partials.push(cPtr);
+    const p0 = t * per;
+    const p1 = Math.min(pixels, p0 + per);
+    jobs.push({
+      fn: 'convFilterRange' as const,
+      args: [xPtr, dyPtr, aPtr, bPtr, cPtr, p0, p1, pt, ...geometryArgs(g)],
+    });
+  }
+  k.parallel(jobs);
+  const cPtr = partials[0];
+  for (let t = 1; t < threads; t++) e.addInto(cPtr, partials[t], kp * cop);
+  if (cop === g.outC) {
+    result.set(k.f32(cPtr, kTotal * g.outC));
+  } else {
+    const dst = k.alloc(kTotal * g.outC);
+    e.unpad(cPtr, dst, kTotal, g.outC, cop);
+    result.set(k.f32(dst, kTotal * g.outC));
+  }
+  return result;
+}
+
+/**
+ * Input gradient of an NHWC conv (the transposed conv of dy with the filter).
+ * Writes into `out` (length batch·inH·inW·inC) when given. Images are split across threads.
+ */
+export function conv2dBackpropInput(
+  k: KernelInstance,
+  dy: Float32Array,
+  w: Float32Array,
+  g: ConvGeometry,
+  out?: Float32Array,
+): Float32Array {
+  const what = 'conv2dBackpropInput';
+  checkGeometry(g, what);
+  const pixels = g.batch * g.outH * g.outW;
+  checkLength(dy, pixels * g.outC, 'dy', what);
+  const kTotal = g.kH * g.kW * g.inC;
+  checkLength(w, kTotal * g.outC, 'filter', what);
+  const dxLen = g.batch * g.inH * g.inW * g.inC;
+  const result = out ?? new Float32Array(dxLen);
+  checkLength(result, dxLen, 'out', what);
+  const kp = (kTotal + 7) & ~7;
+  const pt = tileRows(kp + g.outC);
+  const ptp = (pt + 3) & ~3;
+  const threads = threadsFor(k, pixels * kTotal * g.outC, g.batch);
+  const e = k.exports;
+  k.reset();
+  const dyPtr = k.put(dy);
+  const wPtr = k.put(w);
+  const bPtr = k.alloc(kp * g.outC);
+  const dxPtr = k.alloc(dxLen);
+  e.zero(dxPtr, Math.ceil(dxLen / 4) * 16);
+  e.packFilterT(wPtr, bPtr, kTotal, g.outC);
+  const jobs = [];
+  const imagesPer = Math.ceil(g.batch / threads);
+  const hw = g.outH * g.outW;
+  for (let t = 0; t < threads; t++) {
+    const aPtr = k.alloc(ptp * g.outC);
+    const colPtr = k.alloc(ptp * kp);
+    const p0 = Math.min(g.batch, t * imagesPer) * hw;
+    const p1 = Math.min(g.batch, (t + 1) * imagesPer) * hw;
+    jobs.push({
+      fn: 'convInputRange' as const,
+      args: [dyPtr, bPtr, aPtr, colPtr, dxPtr, p0, p1, pt, ...geometryArgs(g)],
+    });
+  }
+  k.parallel(jobs);
+  result.set(k.f32(dxPtr, dxLen));
+  return result;
+}

@@ -1,0 +1,198 @@
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spikingNeuron } from './neuron-op.js';
+import {
+  type NeuronOptions,
+  neuronBackward,
+  neuronForward,
+  SURROGATES,
+  type SurrogateName,
+} from './neurons.js';
+import { loadKernels } from './runtime.js';
+import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
+
+tf.env().set('PROD', true);
+
+function random(n: number, seed: number, lo: number, hi: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
+  }
+  return out;
+}
+
+// Reference: the op-by-op formulation of specs/neurons.md with tfjs ops (as @synaptogen/neurons does).
+const sc = (v: number) => tf.scalar(v);
+const SG: Record<SurrogateName, (x: tf.Tensor, a: number) => tf.Tensor> = {
+  atan: (x, a) => tf.div(sc(a / 2), tf.add(sc(1), tf.square(tf.mul(x, sc((Math.PI / 2) * a))))),
+  sigmoid: (x, a) => {
+    const sg = tf.sigmoid(tf.mul(x, sc(a)));
+    return tf.mul(tf.mul(sg, tf.sub(sc(1), sg)), sc(a));
+  },
+  piecewiseQuadratic: (x, a) => {
+    const ax = tf.abs(x);
+    return tf.mul(
+      tf.relu(tf.sub(sc(a), tf.mul(ax, sc(a * a)))),
+      tf.cast(tf.lessEqual(ax, sc(1 / a)), 'float32'),
+    );
+  },
+  piecewiseExp: (x, a) => tf.mul(tf.exp(tf.mul(tf.abs(x), sc(-a))), sc(a / 2)),
+  softSign: (x, a) => tf.div(sc(1 / (2 * a)), tf.square(tf.add(tf.abs(x), sc(1 / a)))),
+  superSpike: (x, a) => tf.div(sc(a), tf.square(tf.add(tf.abs(x), sc(1)))),
+  erf: (x, a) => tf.mul(tf.exp(tf.neg(tf.square(tf.mul(x, sc(a))))), sc(a / Math.sqrt(Math.PI))),
+  rect: (x, a) => tf.mul(tf.cast(tf.less(tf.abs(x), sc(0.5 / a)), 'float32'), sc(a)),
+};
+const ALPHA: Record<SurrogateName, number> = {
+  atan: 2,
+  sigmoid: 4,
+  piecewiseQuadratic: 1,
+  piecewiseExp: 1,
+  softSign: 2,
+  superSpike: 1,
+  erf: 2,
+  rect: 1,
+};
+
+function referenceSpikes(x: tf.Tensor, o: NeuronOptions): tf.Tensor {
+  const name = o.surrogate ?? 'sigmoid';
+  const alpha = o.alpha ?? ALPHA[name];
+  const heaviside = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const u = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([u]);
+    return {
+      value: tf.cast(tf.greaterEqual(u, sc(0)), 'float32'),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, SG[name](saved[0], alpha)),
+    };
+  });
+  const detach = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.add(args[0] as tf.Tensor, sc(0)),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  }));
+  const vth = o.vThreshold ?? 1;
+  const vr = o.vReset === undefined ? 0 : o.vReset;
+  const k = sc(Math.fround(1 / (o.tau ?? 2)));
+  let v: tf.Tensor = tf.fill(x.shape.slice(1), vr ?? 0);
+  const out: tf.Tensor[] = [];
+  for (const xt of tf.unstack(x)) {
+    const leak = tf.sub(v, sc(vr ?? 0));
+    const h =
+      o.kind === 'IF'
+        ? tf.add(v, xt)
+        : (o.decayInput ?? true)
+          ? tf.add(v, tf.mul(tf.sub(xt, leak), k))
+          : tf.add(tf.sub(v, tf.mul(leak, k)), xt);
+    const s = heaviside(tf.sub(h, sc(vth)));
+    const sr = o.detachReset ? detach(s) : s;
+    v =
+      vr === null ? tf.sub(h, tf.mul(sr, sc(vth))) : tf.add(tf.mul(sr, sc(vr)), tf.mul(tf.sub(sc(1), sr), h));
+    out.push(s);
+  }
+  return tf.stack(out);
+}
+
+const T = 6;
+const N = 37; // not a multiple of 4: exercises the padding
+const configs: NeuronOptions[] = [
+  { kind: 'IF' },
+  { kind: 'IF', vReset: null, surrogate: 'atan' },
+  { kind: 'LIF', surrogate: 'atan', detachReset: true },
+  { kind: 'LIF', tau: 4, vReset: 0.2, surrogate: 'sigmoid' },
+  { kind: 'LIF', tau: 3, decayInput: false, vThreshold: 0.8, surrogate: 'atan', alpha: 3 },
+  { kind: 'LIF', tau: 2, vReset: null, detachReset: true, surrogate: 'sigmoid' },
+  ...SURROGATES.map((surrogate): NeuronOptions => ({ kind: 'LIF', surrogate })),
+];
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  let scale = 1e-6;
+  let err = 0;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+  }
+  return err / scale;
+}
+
+describe('fused multi-step neurons equal the op-by-op tfjs reference (cpu backend)', () => {
+  let reg: WasmSimdRegistration;
+  beforeAll(async () => {
+    reg = await useWasmSimd();
+  });
+  afterAll(() => reg.unregister());
+
+  for (const o of configs) {
+    it(JSON.stringify(o), async () => {
+      const x = random(T * N, 11, -0.5, 1.6);
+      const w = random(T * N, 12, -1, 1); // loss = Σ w·S gives a non-uniform dL/dS
+      await tf.setBackend('cpu');
+      const xs = tf.tensor2d(x, [T, N]);
+      const ws = tf.tensor2d(w, [T, N]);
+      const refS = referenceSpikes(xs, o).dataSync() as Float32Array;
+      const refG = tf
+        .grad((a: tf.Tensor) => tf.sum(tf.mul(referenceSpikes(a, o), ws)))(xs)
+        .dataSync() as Float32Array;
+
+      // Plain arrays.
+      const k = await loadKernels();
+      const f = neuronForward(k, x, T, o);
+      expect(Array.from(f.spikes)).toEqual(Array.from(refS));
+      expect(refS.some((v) => v === 1) && refS.some((v) => v === 0)).toBe(true);
+      const b = neuronBackward(k, w, f.h, T, o);
+      expect(relErr(b.gradX, refG)).toBeLessThan(2e-6);
+
+      // The tfjs op with its gradient, on both backends.
+      for (const backend of ['cpu', 'wasm']) {
+        await tf.setBackend(backend);
+        const x2 = tf.tensor3d(x, [T, 1, N]);
+        const w2 = tf.tensor3d(w, [T, 1, N]);
+        expect(Array.from(spikingNeuron(x2, o).dataSync())).toEqual(Array.from(refS));
+        const g = tf
+          .grad((a: tf.Tensor) => tf.sum(tf.mul(spikingNeuron(a, o), w2)))(x2)
+          .dataSync() as Float32Array;
+        expect(relErr(g, refG)).toBeLessThan(2e-6);
+      }
+    });
+  }
+
+  it('does not leak tensors outside a gradient scope', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.ones([T, 8]);
+    const before = tf.memory().numTensors;
+    const s = spikingNeuron(x, { kind: 'IF' });
+    s.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+
+  it('carries the state: two calls of T/2 steps equal one call of T steps', async () => {
+    const k = await loadKernels();
+    const x = random(T * N, 5, 0, 1.2);
+    const o: NeuronOptions = { kind: 'LIF', tau: 3 };
+    const whole = neuronForward(k, x, T, o);
+    const first = neuronForward(k, x.subarray(0, (T / 2) * N), T / 2, o);
+    const second = neuronForward(k, x.subarray((T / 2) * N), T / 2, o, first.v);
+    expect(Array.from(second.spikes)).toEqual(Array.from(whole.spikes.subarray((T / 2) * N)));
+    expect(Array.from(second.v)).toEqual(Array.from(whole.v));
+  });
+
+  it('rejects bad options and shapes with clear errors', async () => {
+    const k = await loadKernels();
+    expect(() => neuronForward(k, new Float32Array(10), 3, { kind: 'IF' })).toThrow(
+      /length 10 is not a multiple of T = 3/,
+    );
+    expect(() => neuronForward(k, new Float32Array(4), 1, { kind: 'LIF', tau: 1 })).toThrow(
+      /tau must be > 1/,
+    );
+    expect(() =>
+      neuronForward(k, new Float32Array(4), 1, { kind: 'IF', surrogate: 'nope' as SurrogateName }),
+    ).toThrow(/unknown surrogate 'nope'/);
+    expect(() => spikingNeuron(tf.ones([4]), { kind: 'IF' })).toThrow(/\[T, N, \.\.\.\]/);
+  });
+});

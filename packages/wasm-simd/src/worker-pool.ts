@@ -1,0 +1,125 @@
+/** Exports a worker may run (by index). */
+export const PARALLEL_FUNCTIONS = [
+  'convFilterRange',
+  'convInputRange',
+  'neuronForward',
+  'neuronBackward',
+] as const;
+export type ParallelFunction = (typeof PARALLEL_FUNCTIONS)[number];
+export interface Job {
+  fn: ParallelFunction;
+  args: number[];
+}
+
+/**
+ * Workers share the kernel module's memory and wait on a control block in it (Int32 [seq, done,
+ * failed], then Float64 [fn, argc, ...args]): a job is a store + notify, with no message passing, so
+ * the synchronous tfjs kernel functions can use them.
+ */
+export interface WorkerHandle {
+  start(job: Job): void;
+  /** Block until the started job is done; throws if it failed. */
+  wait(): void;
+}
+
+// Runs as a classic script: in Node as an eval'd worker_threads worker, in browsers from a Blob URL.
+const WORKER_SOURCE = `
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+const port = isNode ? require('node:worker_threads').parentPort : null;
+const post = (m) => (isNode ? port.postMessage(m) : self.postMessage(m));
+const onMessage = (fn) => (isNode ? port.once('message', fn) : (self.onmessage = (e) => fn(e.data)));
+onMessage(async ({ module, memory, ctl, names }) => {
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const fns = names.map((n) => instance.exports[n]);
+  const i32 = new Int32Array(memory.buffer, ctl, 4);
+  const f64 = new Float64Array(memory.buffer, ctl + 16, 30);
+  post('ready');
+  let seq = 0;
+  for (;;) {
+    Atomics.wait(i32, 0, seq);
+    seq = Atomics.load(i32, 0);
+    try {
+      const argc = f64[1];
+      const args = [];
+      for (let i = 0; i < argc; i++) args.push(f64[2 + i]);
+      fns[f64[0]](...args);
+      Atomics.store(i32, 2, 0);
+    } catch (err) {
+      Atomics.store(i32, 2, 1);
+    }
+    Atomics.store(i32, 1, seq);
+    Atomics.notify(i32, 1);
+  }
+});
+`;
+
+interface AnyWorker {
+  postMessage(m: unknown): void;
+}
+
+async function spawn(): Promise<{ worker: AnyWorker; ready: Promise<void> }> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (proc?.versions?.node) {
+    const spec = 'node:worker_threads';
+    const { Worker } = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref(); // idle workers must not keep the process alive
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    return { worker, ready };
+  }
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.onmessage = () => resolve();
+    worker.onerror = (e) => reject(new Error(`wasm-simd worker failed to start: ${e.message}`));
+  });
+  return { worker, ready };
+}
+
+// Browsers forbid Atomics.wait on the main thread: spin there instead (jobs are short).
+let canBlock: boolean | undefined;
+function waitFor(i32: Int32Array, index: number, value: number): void {
+  if (canBlock !== false) {
+    try {
+      while (Atomics.load(i32, index) !== value) Atomics.wait(i32, index, Atomics.load(i32, index), 1000);
+      canBlock = true;
+      return;
+    } catch {
+      canBlock = false;
+    }
+  }
+  while (Atomics.load(i32, index) !== value) {
+    /* spin */
+  }
+}
+
+export async function startWorker(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  ctl: number,
+): Promise<WorkerHandle> {
+  const { worker, ready } = await spawn();
+  worker.postMessage({ module, memory, ctl, names: [...PARALLEL_FUNCTIONS] });
+  await ready;
+  const i32 = new Int32Array(memory.buffer, ctl, 4);
+  const f64 = new Float64Array(memory.buffer, ctl + 16, 30);
+  let seq = 0;
+  return {
+    start(job) {
+      if (job.args.length > 28) throw new Error(`wasm-simd: too many arguments for ${job.fn}`);
+      f64[0] = PARALLEL_FUNCTIONS.indexOf(job.fn);
+      f64[1] = job.args.length;
+      for (let i = 0; i < job.args.length; i++) f64[2 + i] = job.args[i];
+      seq++;
+      Atomics.store(i32, 0, seq);
+      Atomics.notify(i32, 0);
+    },
+    wait() {
+      waitFor(i32, 1, seq);
+      if (Atomics.load(i32, 2) !== 0) throw new Error('wasm-simd: a kernel failed in a worker thread');
+    },
+  };
+}
