@@ -1,1 +1,28 @@
-export {};
+import './builtins.js';
+
+export { BUILTIN_LEARNERS } from './builtins.js';
+export { buildReport, countNonzero, measureConnectivity, ZERO_THRESHOLD } from './connectivity.js';
+export type {
+  AttachContext,
+  LayerConnectivity,
+  LearnerFactory,
+  LearnerPlugin,
+  LearnerReport,
+  LearnerState,
+  StructureLearner,
+} from './contract.js';
+export { DeepR, type DeepROptions, SoftDeepR, type SoftDeepROptions } from './deepr.js';
+export { Dense } from './dense.js';
+export { GradR, type GradROptions } from './gradr.js';
+export { cubicSparsity, type MagnitudeOptions, MagnitudePruning } from './magnitude.js';
+export { LearnerOptionError, OptionReader } from './options.js';
+export {
+  assertLearner,
+  createLearner,
+  describeLearner,
+  hasLearner,
+  listLearners,
+  registerLearner,
+  UnknownLearnerError,
+} from './registry.js';
+export { type ThetaEntry, ThetaLearner } from './theta.js';

@@ -1,0 +1,31 @@
+import type { LearnerFactory } from './contract.js';
+import { DeepR, type DeepROptions, SoftDeepR, type SoftDeepROptions } from './deepr.js';
+import { Dense } from './dense.js';
+import { GradR, type GradROptions } from './gradr.js';
+import { type MagnitudeOptions, MagnitudePruning } from './magnitude.js';
+import { registerLearner } from './registry.js';
+
+/** The learners this package ships, by registry name. */
+export const BUILTIN_LEARNERS: Record<string, { factory: LearnerFactory; description: string }> = {
+  dense: { factory: (o) => new Dense(o), description: 'no pruning' },
+  gradr: {
+    factory: (o) => new GradR(o as GradROptions),
+    description: 'Grad R: w = s·ReLU(θ), redefined gradient, Laplace prior (alpha, targetSparsity)',
+  },
+  deepr: {
+    factory: (o) => new DeepR(o as DeepROptions),
+    description:
+      'Deep R: fixed budget K per layer, random re-activation (targetSparsity, alpha, temperature)',
+  },
+  'soft-deepr': {
+    factory: (o) => new SoftDeepR(o as SoftDeepROptions),
+    description: 'soft Deep R: noise on all θ, θ ≥ θ_min (alpha, temperature > 0, thetaMin)',
+  },
+  magnitude: {
+    factory: (o) => new MagnitudePruning(o as MagnitudeOptions),
+    description: 'gradual magnitude pruning, cubic schedule (targetSparsity, scope, frequency)',
+  },
+};
+
+for (const [name, { factory, description }] of Object.entries(BUILTIN_LEARNERS))
+  registerLearner(name, factory, description);

@@ -1,0 +1,88 @@
+import type { StepInfo } from '@synaptogen/nn';
+import * as tf from '@tensorflow/tfjs-core';
+import { LearnerOptionError, OptionReader } from './options.js';
+import { ThetaLearner } from './theta.js';
+
+export interface GradROptions {
+  /** Rate α of the Laplace prior on θ (default 1e-3). With μ ≪ θ it shrinks every θ by α·η_t per step. */
+  alpha?: number;
+  /** Target sparsity p ≥ 0.5, which sets the prior's centre μ = ln(2(1 − p)) / α (default 0.95). */
+  targetSparsity?: number;
+  /** Adam's β1, β2, ε for θ (default 0.9, 0.999, 1e-8). */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+/**
+ * Grad R (Chen et al., IJCAI 2021), Adam form, as in `specs/gradr.md`. Every prunable weight is
+ * w = s · ReLU(θ) with a fixed sign s. Per step:
+ *
+ *     g_θ = s · ∂L/∂w                      (the ReLU's derivative is dropped: pruned synapses still learn)
+ *     θ' = θ − Adam(g_θ)                  (η_t · m / d)
+ *     θ' = θ' − α · η_t · sign(θ − μ)     (prior, outside Adam's normalisation, on the old θ)
+ *     w  = s · max(θ', 0)
+ *
+ * with η_t = lr / (1 − β1ᵗ). The PyTorch peer applies the prior with lr·α instead of η_t·α; the two
+ * differ only in the first few dozen steps, while β1ᵗ is not yet ≈ 0. We follow the spec.
+ */
+export class GradR extends ThetaLearner {
+  readonly name = 'gradr';
+  readonly options: Required<GradROptions>;
+  /** Centre of the Laplace prior. */
+  readonly mu: number;
+
+  constructor(options: GradROptions = {}) {
+    super();
+    const r = new OptionReader('gradr', options as Record<string, unknown>, [
+      'alpha',
+      'targetSparsity',
+      'beta1',
+      'beta2',
+      'eps',
+    ]);
+    const alpha = r.number('alpha', 1e-3, { above: 0 });
+    const targetSparsity = r.number('targetSparsity', 0.95, { max: 1 });
+    if (!(targetSparsity >= 0.5) || !(targetSparsity < 1))
+      throw new LearnerOptionError(
+        'gradr',
+        `option "targetSparsity" must be in [0.5, 1) (the prior's centre ln(2(1 − p))/α is only defined there), got ${targetSparsity}`,
+      );
+    this.options = {
+      alpha,
+      targetSparsity,
+      beta1: r.number('beta1', 0.9, { min: 0, max: 0.999999 }),
+      beta2: r.number('beta2', 0.999, { min: 0, max: 0.999999 }),
+      eps: r.number('eps', 1e-8, { above: 0 }),
+    };
+    this.mu = Math.log(2 * (1 - targetSparsity)) / alpha;
+  }
+
+  protected override adamOptions() {
+    const { beta1, beta2, eps } = this.options;
+    return { beta1, beta2, eps };
+  }
+
+  applyGradients(grads: ReadonlyMap<string, tf.Tensor>, info: StepInfo): void {
+    const adam = this.adam;
+    if (!adam) throw new Error('gradr: applyGradients before attach()');
+    this.t++;
+    adam.lr = info.lr;
+    const etaT = info.lr / (1 - this.options.beta1 ** this.t);
+    const priorStep = tf.scalar(this.options.alpha * etaT);
+    const mu = tf.scalar(this.mu);
+    tf.tidy(() => {
+      for (const e of this.entries) {
+        const g = grads.get(e.name);
+        if (!g) continue;
+        const dir = adam.direction(e.name, tf.mul(e.sign, g), e.theta, this.t);
+        const prior = tf.mul(tf.sign(tf.sub(e.theta, mu)), priorStep);
+        const next = tf.sub(tf.sub(e.theta, dir), prior);
+        this.countEvents(e, e.theta, next);
+        e.theta.assign(next);
+        e.w.assign(tf.mul(e.sign, tf.relu(next)));
+      }
+    });
+    tf.dispose([priorStep, mu]);
+  }
+}
