@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+type Shape4 = [number, number, number, number];
+
 /**
  * Conv2d for training on any backend. tfjs-backend-wasm 4.22 has no `Conv2DBackpropFilter` kernel,
- * so where the current backend lacks it we compute the filter gradient ourselves: for every kernel
- * offset (kh, kw), dW[kh, kw] = X_shifted(kh, kw)ᵀ · dY, a strided slice of the padded input and one
- * matMul. Where the kernel exists (cpu, or wasm after `@synaptogen/wasm-simd` registers one), tfjs'
- * own conv2d gradient is used.
+ * so where the current backend lacks it we route the gradients through `conv2dRouted`. Where the
+ * kernel exists (cpu, or wasm after `@synaptogen/wasm-simd` registers one), tfjs' own conv2d
+ * gradient is used.
  */
 export function conv2dTrainable(
   x: tf.Tensor4D,
@@ -14,45 +15,73 @@ export function conv2dTrainable(
   padding: number,
 ): tf.Tensor4D {
   if (tf.getKernel('Conv2DBackpropFilter', tf.getBackend())) return tf.conv2d(x, w, stride, padding);
-  return conv2dWithManualFilterGrad(x, w, stride, padding);
+  return conv2dRouted(x, w, stride, padding);
 }
 
-function conv2dWithManualFilterGrad(
-  x: tf.Tensor4D,
-  w: tf.Tensor4D,
-  stride: number,
-  padding: number,
-): tf.Tensor4D {
+/**
+ * NHWC conv2d whose gradients are built from forward convolutions only, the fastest ops of
+ * tfjs-backend-wasm (measured on N=256, 32×32, 32→64 channels: filter gradient 1.0 s this way vs
+ * 15.9 s as per-tap matMuls and 4.3 s as im2col; input gradient 0.37 s vs 4.8 s for conv2dTranspose).
+ */
+export function conv2dRouted(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: number): tf.Tensor4D {
   const f = tf.customGrad(((xi: tf.Tensor4D, wi: tf.Tensor4D, save: tf.GradSaveFunc) => {
     save([xi, wi]);
     return {
       value: tf.conv2d(xi, wi, stride, padding),
       gradFunc: (dy: tf.Tensor4D, [xs, ws]: tf.Tensor[]) => [
-        tf.conv2dTranspose(
-          dy,
-          ws as tf.Tensor4D,
-          xs.shape as [number, number, number, number],
-          stride,
-          padding,
-        ),
-        filterGradient(xs as tf.Tensor4D, dy, ws.shape as [number, number, number, number], stride, padding),
+        inputGradient(dy, ws as tf.Tensor4D, xs.shape as Shape4, stride, padding),
+        filterGradient(xs as tf.Tensor4D, dy, ws.shape as Shape4, stride, padding),
       ],
     };
   }) as any) as (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
   return f(x, w);
 }
 
-/** dL/dW for an NHWC conv with symmetric padding, as kh·kw matMuls over strided slices of the input. */
+/**
+ * dL/dX. For stride 1 it is a "full" convolution of dY with the spatially flipped filter whose in
+ * and out channels are swapped; strided convs fall back to tfjs' conv2dTranspose.
+ */
+export function inputGradient(
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  inputShape: Shape4,
+  stride: number,
+  padding: number,
+): tf.Tensor4D {
+  const [kh, kw] = w.shape;
+  if (stride !== 1 || padding > kh - 1 || padding > kw - 1 || kh !== kw) {
+    return tf.conv2dTranspose(dy, w, inputShape, stride, padding);
+  }
+  return tf.tidy(() => {
+    const flipped = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const full = kh - 1 - padding;
+    const dyPadded =
+      full > 0
+        ? tf.pad(dy, [
+            [0, 0],
+            [full, full],
+            [full, full],
+            [0, 0],
+          ])
+        : dy;
+    return tf.conv2d(dyPadded, flipped, 1, 'valid');
+  });
+}
+
+/**
+ * dL/dW for an NHWC conv with symmetric padding, as one forward convolution: with the channels of X
+ * as the batch and the batch as channels, dW[kh, kw, ci, co] = Σ_{n,oh,ow} X[n, oh·s+kh, ow·s+kw, ci]
+ * · dY[n, oh, ow, co] is X′ = Xᵀ[ci, h, w, n] convolved with the filter dY′[oh, ow, n, co] dilated by s.
+ */
 export function filterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
-  filterShape: [number, number, number, number],
+  filterShape: Shape4,
   stride: number,
   padding: number,
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw, inC, outC] = filterShape;
-    const [n, oh, ow] = dy.shape;
     const xp =
       padding > 0
         ? tf.pad(x, [
@@ -62,22 +91,11 @@ export function filterGradient(
             [0, 0],
           ])
         : x;
-    const dy2 = tf.reshape(dy, [n * oh * ow, outC]);
-    const taps: tf.Tensor[] = [];
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const patch =
-          stride === 1
-            ? tf.slice(xp, [0, i, j, 0], [n, oh, ow, inC])
-            : tf.stridedSlice(
-                xp,
-                [0, i, j, 0],
-                [n, i + (oh - 1) * stride + 1, j + (ow - 1) * stride + 1, inC],
-                [1, stride, stride, 1],
-              );
-        taps.push(tf.matMul(tf.reshape(patch, [n * oh * ow, inC]), dy2, true, false));
-      }
-    }
-    return tf.reshape(tf.stack(taps), [kh, kw, inC, outC]) as tf.Tensor4D;
+    const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, Hp, Wp, N]
+    const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [OH, OW, N, Cout]
+    let g = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', stride); // [Cin, ≥kh, ≥kw, Cout]
+    // when (Hp − kh) is not a multiple of the stride the last rows/cols of the input are never read
+    if (g.shape[1] !== kh || g.shape[2] !== kw) g = tf.slice(g, [0, 0, 0, 0], [inC, kh, kw, outC]);
+    return tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D;
   });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
+import { conv2dRouted } from '../layers/conv-route.js';
 import { Adam } from '../optim/adam.js';
 import { relativeError, seededArray } from '../test-utils.js';
 import { Trainer } from '../train/trainer.js';
@@ -61,4 +62,37 @@ describe('conv-small on the wasm backend', () => {
     model.dispose();
     trainer.optimizer.dispose();
   });
+});
+
+describe('the conv gradient route on the wasm backend', () => {
+  /** Forward and both gradients of the routed conv (wasm) or tfjs' own conv (cpu). */
+  function convGrads(stride: number, padding: number, k: number, h: number) {
+    const x = tf.tensor4d(seededArray(2 * h * h * 3, 11, -1, 1), [2, h, h, 3]);
+    const w = tf.tensor4d(seededArray(k * k * 3 * 5, 12, -1, 1), [k, k, 3, 5]);
+    const conv = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.getBackend() === 'cpu'
+        ? tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, padding)
+        : conv2dRouted(a as tf.Tensor4D, b as tf.Tensor4D, stride, padding);
+    const y = conv(x, w);
+    const dy = tf.tensor4d(seededArray(y.size, 13, -1, 1), y.shape as [number, number, number, number]);
+    const [gx, gw] = tf.grads(conv)([x, w], dy);
+    const out = [y, gx, gw].map((t) => Array.from(t.dataSync()));
+    tf.dispose([x, w, y, dy, gx, gw]);
+    return out;
+  }
+
+  for (const [stride, padding, k, h] of [
+    [1, 1, 3, 8],
+    [2, 1, 3, 9],
+    [1, 2, 5, 9],
+    [2, 0, 3, 8],
+  ] as const) {
+    it(`matches the cpu backend: stride ${stride}, padding ${padding}, ${k}×${k}`, async () => {
+      await initBackend({ backend: 'cpu' });
+      const ref = convGrads(stride, padding, k, h);
+      await initBackend({ backend: 'wasm' });
+      const got = convGrads(stride, padding, k, h);
+      for (let i = 0; i < 3; i++) expect(relativeError(got[i], ref[i])).toBeLessThan(1e-5);
+    });
+  }
 });
