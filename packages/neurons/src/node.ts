@@ -1,4 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {
+  FUSED_NEURON_BACKWARD,
+  FUSED_NEURON_FORWARD,
+  type FusedNeuron,
+  fusedMultiStep,
+  type LinearCharge,
+} from './fused.js';
 import { type Surrogate, type SurrogateName, spike, stopGradient, surrogate } from './surrogate.js';
 
 export type StepMode = 's' | 'm';
@@ -14,6 +21,12 @@ export interface NodeOptions {
   surrogate?: Surrogate | SurrogateName;
   /** 's': forward takes one step `[N, ...]`; 'm' (default): forward takes `[T, N, ...]`. */
   stepMode?: StepMode;
+  /**
+   * Multi-step calls from a fresh state run as one fused op with a hand-written BPTT backward
+   * (default true): same values and gradients, a fraction of the memory. The membrane left after such
+   * a call carries no gradient into the next call; set false for truncated BPTT across calls.
+   */
+  fused?: boolean;
 }
 
 /** What an observer sees after each time step: the spike S, the membrane V after reset, and H before it. */
@@ -36,6 +49,7 @@ export abstract class BaseNode {
   readonly detachReset: boolean;
   readonly surrogate: Surrogate;
   stepMode: StepMode;
+  fused: boolean;
   /** Membrane potential after the last step (`null` until the first step or after a reset). */
   v: tf.Tensor | null = null;
   private readonly observers = new Set<StepObserver>();
@@ -47,6 +61,7 @@ export abstract class BaseNode {
     const sg = options.surrogate ?? 'sigmoid';
     this.surrogate = typeof sg === 'string' ? surrogate(sg) : sg;
     this.stepMode = options.stepMode ?? 'm';
+    this.fused = options.fused ?? true;
     if (!Number.isFinite(this.vThreshold))
       throw new Error(`vThreshold must be a finite number, got ${options.vThreshold}`);
     if (this.vReset !== null && !Number.isFinite(this.vReset)) {
@@ -62,6 +77,11 @@ export abstract class BaseNode {
   /** Learnable parameters of the neuron itself (PLIF's w); empty for IF and LIF. */
   parameters(): Record<string, tf.Variable> {
     return {};
+  }
+
+  /** H = cv·V + cx·X + c0 with constant coefficients, or null when the charge has learnable parts. */
+  protected linearCharge(): LinearCharge | null {
+    return null;
   }
 
   /** The initial potential: V_reset for hard reset, 0 for soft reset. */
@@ -91,7 +111,7 @@ export abstract class BaseNode {
   multiStep(xSeq: tf.Tensor): tf.Tensor {
     if (xSeq.rank < 2)
       throw new Error(`${this.kind}: multi-step input must be [T, N, ...], got shape [${xSeq.shape}]`);
-    return this.run(tf.unstack(xSeq));
+    return this.runFused(xSeq, null) ?? this.run(tf.unstack(xSeq));
   }
 
   /**
@@ -101,12 +121,80 @@ export abstract class BaseNode {
   multiStepConstant(x: tf.Tensor, T: number): tf.Tensor {
     if (!Number.isInteger(T) || T < 1)
       throw new Error(`${this.kind}: T must be a positive integer, got ${T}`);
-    return this.run(new Array<tf.Tensor>(T).fill(x));
+    return this.runFused(x, T) ?? this.run(new Array<tf.Tensor>(T).fill(x));
   }
 
   /** Drops the membrane state: the next step starts from the initial potential. */
   resetState(): void {
     this.setState(null);
+  }
+
+  /** The fused path (see fused.ts) when it applies: fresh state and a linear charge; else null. */
+  private runFused(x: tf.Tensor, steps: number | null): tf.Tensor | null {
+    const charge = this.fused && this.v === null ? this.linearCharge() : null;
+    if (!charge) return null;
+    const neuron: FusedNeuron = {
+      charge,
+      vThreshold: this.vThreshold,
+      vReset: this.vReset,
+      detachReset: this.detachReset,
+      surrogate: this.surrogate,
+    };
+    if (this.observers.size === 0 && tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend())) {
+      return this.runKernel(
+        neuron,
+        steps === null ? x : tf.broadcastTo(tf.expandDims(x, 0), [steps, ...x.shape]),
+      );
+    }
+    const observe =
+      this.observers.size > 0
+        ? (t: number, s: tf.Tensor, v: tf.Tensor, h: tf.Tensor) => {
+            for (const observer of this.observers) observer({ t, spike: s, v, h });
+          }
+        : undefined;
+    const { spikes, vLast } = fusedMultiStep(neuron, x, this.vInit, steps, observe);
+    this.setState(vLast);
+    return spikes;
+  }
+
+  /**
+   * A backend's native fused neuron (registered under FUSED_NEURON_FORWARD/BACKWARD, e.g. by
+   * `@synaptogen/wasm-simd`): forward returns [spikes, H], backward takes (dy, H).
+   */
+  private runKernel(n: FusedNeuron, xSeq: tf.Tensor): tf.Tensor {
+    const attrs = {
+      options: JSON.stringify({
+        kind: this.kind === 'IF' ? 'IF' : 'LIF',
+        tau: (this as unknown as { tau?: number }).tau,
+        decayInput: (this as unknown as { decayInput?: boolean }).decayInput,
+        vThreshold: n.vThreshold,
+        vReset: n.vReset,
+        detachReset: n.detachReset,
+        surrogate: n.surrogate.name,
+        alpha: n.surrogate.alpha,
+      }),
+    };
+    let hLast: tf.Tensor | null = null;
+    const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [spikes, h] = tf.engine().runKernel(FUSED_NEURON_FORWARD, { x: xi }, attrs) as tf.Tensor[];
+      hLast = tf.keep(tf.squeeze(tf.slice(h, [h.shape[0] - 1], [1]), [0]));
+      save([h]);
+      return {
+        value: spikes,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          tf.engine().runKernel(FUSED_NEURON_BACKWARD, { dy, h: saved[0] }, attrs) as tf.Tensor,
+      };
+    }) as any) as (x: tf.Tensor) => tf.Tensor;
+    const spikes = op(xSeq);
+    const h = hLast! as tf.Tensor;
+    const s = tf.cast(tf.greaterEqual(h, n.vThreshold), 'float32');
+    const v =
+      n.vReset === null
+        ? tf.sub(h, tf.mul(s, n.vThreshold))
+        : tf.add(tf.mul(s, n.vReset), tf.mul(tf.sub(1, s), h));
+    this.setState(v);
+    tf.dispose([h, s]);
+    return spikes;
   }
 
   private run(inputs: tf.Tensor[]): tf.Tensor {
@@ -154,6 +242,9 @@ export abstract class BaseNode {
 /** Integrate-and-fire: H = V + X. */
 export class IFNode extends BaseNode {
   readonly kind = 'IF';
+  protected override linearCharge(): LinearCharge {
+    return { cv: 1, cx: 1, c0: 0 };
+  }
   protected charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
     return v ? tf.add(v, x) : this.vInit === 0 ? x : tf.add(x, tf.scalar(this.vInit));
   }
@@ -177,6 +268,13 @@ export class LIFNode extends BaseNode {
     this.tau = options.tau ?? 2;
     this.decayInput = options.decayInput ?? true;
     if (!(this.tau > 1)) throw new Error(`LIF: tau must be > 1, got ${options.tau}`);
+  }
+
+  protected override linearCharge(): LinearCharge | null {
+    const k = 1 / this.tau;
+    const vr = this.vInit;
+    // decayInput: H = (1 − k)·V + k·X + k·V_reset; otherwise H = (1 − k)·V + X + k·V_reset
+    return { cv: 1 - k, cx: this.decayInput ? k : 1, c0: k * vr };
   }
 
   /** 1/τ as a tensor (a learnable one for PLIF). */
@@ -220,6 +318,11 @@ export class ParametricLIFNode extends LIFNode {
 
   protected override inverseTau(): tf.Tensor {
     return tf.sigmoid(this.w);
+  }
+
+  /** τ is learnable: the step-by-step path keeps w on the gradient tape. */
+  protected override linearCharge(): null {
+    return null;
   }
 
   override parameters(): Record<string, tf.Variable> {
