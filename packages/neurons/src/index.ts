@@ -1,6 +1,13 @@
 import './register-gradients.js';
 
 export {
+  FUSED_NEURON_BACKWARD,
+  FUSED_NEURON_FORWARD,
+  type FusedNeuron,
+  fusedMultiStep,
+  type LinearCharge,
+} from './fused.js';
+export {
   BaseNode,
   IFNode,
   LIFNode,
