@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type ForwardContext, Module } from '../module.js';
+import { batchNormTrain } from './batchnorm-fused.js';
 
 export interface BatchNormOptions {
   eps?: number;
@@ -43,8 +44,12 @@ export class BatchNorm extends Module {
     if (!ctx.training || !this.training) {
       return tf.batchNorm(x, this.runningMean, this.runningVar, this.bias, this.weight, this.eps);
     }
-    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-    const { mean, variance } = tf.moments(x, axes);
+    const { y, mean, variance } = batchNormTrain(
+      x,
+      this.weight as tf.Tensor1D,
+      this.bias as tf.Tensor1D,
+      this.eps,
+    );
     const count = x.size / this.numFeatures;
     tf.tidy(() => {
       const m = tf.scalar(this.momentum);
@@ -53,7 +58,8 @@ export class BatchNorm extends Module {
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, keep), tf.mul(mean, m)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, keep), tf.mul(unbiased, m)));
     });
-    return tf.batchNorm(x, mean, variance, this.bias, this.weight, this.eps);
+    tf.dispose([mean, variance]);
+    return y;
   }
 
   outputShape(inputShape: readonly number[]): number[] {

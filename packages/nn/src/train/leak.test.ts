@@ -21,7 +21,7 @@ describe('training steps do not leak tensors', () => {
       const n = shape[0];
       const batch = {
         inputs: seededArray(
-          shape.reduce((a, b) => a * b, 1),
+          shape.reduce((a: number, b: number) => a * b, 1),
           5,
         ),
         shape,
