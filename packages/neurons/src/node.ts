@@ -141,10 +141,12 @@ export abstract class BaseNode {
       surrogate: this.surrogate,
     };
     if (this.observers.size === 0 && tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend())) {
-      return this.runKernel(
-        neuron,
-        steps === null ? x : tf.broadcastTo(tf.expandDims(x, 0), [steps, ...x.shape]),
-      );
+      // direct encoding: repeat x over T through a rank-2 view (tfjs has no Tile gradient above rank 4)
+      const xSeq =
+        steps === null
+          ? x
+          : tf.reshape(tf.broadcastTo(tf.reshape(x, [1, x.size]), [steps, x.size]), [steps, ...x.shape]);
+      return this.runKernel(neuron, xSeq);
     }
     const observe =
       this.observers.size > 0

@@ -18,30 +18,34 @@ export function maxPool2dFirstMax(x: tf.Tensor4D, k: number): tf.Tensor4D {
   return f(x);
 }
 
+/**
+ * Routes dy to the first maximum of each window. Viewing the (cropped) input as [N·OH, k, OW, k·C],
+ * each window offset (i, j) is a plain slice the size of y, so the tie-break is a running "not yet
+ * taken" mask over the k² offsets in row-major order: only same-shape elementwise ops, which the wasm
+ * backend runs fast (the earlier broadcast Equal/Cumsum on a 5-D view cost more than all the convs).
+ */
 function firstMaxGradient(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D, k: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     const [, oh, ow] = y.shape;
     // the part of x the windows cover (floor mode drops the last rows/columns when H or W % k ≠ 0)
     const xc = oh * k === h && ow * k === w ? x : tf.slice(x, [0, 0, 0, 0], [n, oh * k, ow * k, c]);
-    // [N, OH, k, OW, k, C] → [N, OH, OW, C, k·k]: each window's positions in row-major order
-    const windows = tf.reshape(tf.transpose(tf.reshape(xc, [n, oh, k, ow, k, c]), [0, 1, 3, 5, 2, 4]), [
-      n,
-      oh,
-      ow,
-      c,
-      k * k,
-    ]);
-    const isMax = tf.cast(tf.equal(windows, tf.expandDims(y, 4)), 'float32');
-    const before = tf.sub(tf.cumsum(isMax, 4), isMax); // maxima strictly before each position
-    const first = tf.mul(isMax, tf.cast(tf.equal(before, tf.scalar(0)), 'float32'));
-    const routed = tf.mul(first, tf.expandDims(dy, 4));
-    const back = tf.reshape(tf.transpose(tf.reshape(routed, [n, oh, ow, c, k, k]), [0, 1, 4, 2, 5, 3]), [
-      n,
-      oh * k,
-      ow * k,
-      c,
-    ]);
+    const view = tf.reshape(xc, [n * oh, k, ow, k * c]);
+    const yv = tf.reshape(y, [n * oh, 1, ow, c]);
+    const dyv = tf.reshape(dy, [n * oh, 1, ow, c]);
+    let free: tf.Tensor | null = null; // 1 where no earlier offset of the window held the maximum
+    const rows: tf.Tensor[] = [];
+    for (let i = 0; i < k; i++) {
+      const cols: tf.Tensor[] = [];
+      for (let j = 0; j < k; j++) {
+        const isMax = tf.cast(tf.equal(tf.slice(view, [0, i, 0, j * c], [n * oh, 1, ow, c]), yv), 'float32');
+        const first: tf.Tensor = free ? tf.mul(isMax, free) : isMax;
+        cols.push(tf.mul(first, dyv));
+        free = free ? tf.sub(free, first) : tf.sub(1, isMax);
+      }
+      rows.push(k === 1 ? cols[0] : tf.concat(cols, 3));
+    }
+    const back = tf.reshape(k === 1 ? rows[0] : tf.concat(rows, 1), [n, oh * k, ow * k, c]);
     return oh * k === h && ow * k === w
       ? back
       : tf.pad(back, [

@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUSED_NEURON_BACKWARD, FUSED_NEURON_FORWARD } from './fused.js';
+import { IFNode } from './node.js';
+
+/**
+ * A stand-in native kernel (plain loops, IF neuron, hard reset to 0, detached reset, sigmoid α = 4)
+ * registered on the cpu backend under the fused op's names, to test the dispatch around it:
+ * attributes, direct encoding of rank-4 inputs, the membrane left after the call.
+ */
+const seen: Record<string, unknown>[] = [];
+const sg = (x: number) => {
+  const s = 1 / (1 + Math.exp(-4 * x));
+  return 4 * s * (1 - s);
+};
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tf.registerKernel({
+    kernelName: FUSED_NEURON_FORWARD,
+    backendName: 'cpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      seen.push(JSON.parse(attrs!.options as string));
+      const x = inputs.x as tf.TensorInfo;
+      const b = backend as any;
+      const xs = b.readSync(x.dataId) as Float32Array;
+      const T = x.shape[0];
+      const m = xs.length / T;
+      const s = new Float32Array(xs.length);
+      const h = new Float32Array(xs.length);
+      const v = new Float32Array(m);
+      for (let t = 0; t < T; t++)
+        for (let i = 0; i < m; i++) {
+          const hi = v[i] + xs[t * m + i];
+          h[t * m + i] = hi;
+          s[t * m + i] = hi >= 1 ? 1 : 0;
+          v[i] = hi >= 1 ? 0 : hi;
+        }
+      return [b.makeTensorInfo(x.shape, 'float32', s), b.makeTensorInfo(x.shape, 'float32', h)];
+    },
+  });
+  tf.registerKernel({
+    kernelName: FUSED_NEURON_BACKWARD,
+    backendName: 'cpu',
+    kernelFunc: ({ inputs, backend }) => {
+      const b = backend as any;
+      const dy = b.readSync((inputs.dy as tf.TensorInfo).dataId) as Float32Array;
+      const h = b.readSync((inputs.h as tf.TensorInfo).dataId) as Float32Array;
+      const shape = (inputs.dy as tf.TensorInfo).shape;
+      const T = shape[0];
+      const m = dy.length / T;
+      const dx = new Float32Array(dy.length);
+      const dv = new Float32Array(m);
+      for (let t = T - 1; t >= 0; t--)
+        for (let i = 0; i < m; i++) {
+          const hi = h[t * m + i];
+          const dh = dy[t * m + i] * sg(hi - 1) + dv[i] * (hi >= 1 ? 0 : 1);
+          dx[t * m + i] = dh;
+          dv[i] = dh;
+        }
+      return b.makeTensorInfo(shape, 'float32', dx);
+    },
+  });
+});
+
+afterAll(() => {
+  tf.unregisterKernel(FUSED_NEURON_FORWARD, 'cpu');
+  tf.unregisterKernel(FUSED_NEURON_BACKWARD, 'cpu');
+});
+
+describe('a registered native fused neuron kernel', () => {
+  it('is used for direct encoding of conv-shaped input, with the same spikes, gradients and final membrane', () => {
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 3 * 3 * 2 }, (_, i) => ((i * 7) % 11) / 8 - 0.2),
+      [2, 3, 3, 2],
+    );
+    const weights = tf.tensor(
+      Array.from({ length: 4 * x.size }, (_, i) => 1 + (i % 5) / 4),
+      [4, 2, 3, 3, 2],
+    );
+    const run = (fused: boolean) => {
+      const node = new IFNode({ detachReset: true, surrogate: 'sigmoid', fused });
+      const spikes = Array.from(node.multiStepConstant(x, 4).dataSync());
+      const vLast = Array.from(node.v!.dataSync());
+      node.resetState();
+      const grad = tf.grad((a: tf.Tensor) => {
+        node.resetState();
+        return tf.sum(tf.mul(node.multiStepConstant(a, 4), weights));
+      })(x);
+      return { spikes, vLast, grad: Array.from(grad.dataSync()) };
+    };
+    const ref = run(false);
+    const calls = seen.length;
+    const got = run(true);
+    expect(seen.length).toBeGreaterThan(calls);
+    expect(seen[seen.length - 1]).toMatchObject({ kind: 'IF', vThreshold: 1, vReset: 0, detachReset: true });
+    expect(got.spikes).toEqual(ref.spikes);
+    expect(ref.spikes.some((s) => s === 1)).toBe(true);
+    got.vLast.forEach((v, i) => expect(v).toBeCloseTo(ref.vLast[i], 5));
+    got.grad.forEach((g, i) => expect(g).toBeCloseTo(ref.grad[i], 4));
+  });
+});
