@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { type BaseNode, IFNode, LIFNode, type StepRecord } from './node.js';
+import { type Surrogate, surrogate } from './surrogate.js';
+
+/** A surrogate without a scalar form: the fused op falls back from plain loops to tfjs ops. */
+const tensorOnly: Surrogate = { name: 'atan', alpha: 2, derivative: surrogate('atan', 2).derivative };
 
 /** Deterministic inputs in [-1, 2.5): enough to fire, stay silent and fire again. */
 function inputs(shape: number[], seed: number): tf.Tensor {
@@ -52,6 +56,15 @@ const CONFIGS = [
     name: 'LIF τ=1.5 hard reset −0.2, detached, erf',
     make: (fused: boolean) =>
       new LIFNode({ tau: 1.5, vReset: -0.2, detachReset: true, surrogate: 'erf', fused }),
+  },
+  {
+    name: 'LIF τ=2 hard reset 0.3, attached, tensor-only surrogate (tfjs-op fused path)',
+    make: (fused: boolean) =>
+      new LIFNode({ tau: 2, vReset: 0.3, vThreshold: 0.8, surrogate: tensorOnly, fused }),
+  },
+  {
+    name: 'IF soft reset, detached, tensor-only surrogate (tfjs-op fused path)',
+    make: (fused: boolean) => new IFNode({ vReset: null, detachReset: true, surrogate: tensorOnly, fused }),
   },
 ];
 

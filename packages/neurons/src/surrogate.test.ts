@@ -62,3 +62,14 @@ describe('surrogate spike functions', () => {
     expectClose(g.dataSync(), [2, -1, 4]);
   });
 });
+
+describe('scalar surrogate derivatives (the fused loops use them)', () => {
+  for (const name of SURROGATE_NAMES) {
+    it(`${name}: derivativeAt equals the tensor derivative`, () => {
+      const sg = surrogate(name, 1.7);
+      const xs = Array.from({ length: 81 }, (_, i) => (i - 40) / 16);
+      const tensor = sg.derivative(tf.tensor1d(xs)).dataSync();
+      xs.forEach((x, i) => expect(sg.derivativeAt!(x)).toBeCloseTo(tensor[i], 5));
+    });
+  }
+});

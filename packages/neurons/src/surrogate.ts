@@ -16,6 +16,8 @@ export interface Surrogate {
   readonly alpha: number;
   /** g′(x): the derivative used in place of the Heaviside step's in the backward pass. */
   derivative(x: tf.Tensor): tf.Tensor;
+  /** g′ at one point, for loops outside tfjs (the fused neuron's fast path); optional for custom surrogates. */
+  derivativeAt?(x: number): number;
 }
 
 export const DEFAULT_SURROGATE_ALPHA: Readonly<Record<SurrogateName, number>> = {
@@ -61,6 +63,21 @@ const DERIVATIVES: Record<SurrogateName, Derivative> = {
   rect: (x, a) => tf.mul(tf.cast(tf.less(tf.abs(x), s(0.5 / a)), 'float32'), s(a)),
 };
 
+/** The same derivatives on numbers (float64; within float32 rounding of the tensor versions). */
+const SCALAR_DERIVATIVES: Record<SurrogateName, (x: number, a: number) => number> = {
+  atan: (x, a) => a / 2 / (1 + ((Math.PI / 2) * a * x) ** 2),
+  sigmoid: (x, a) => {
+    const sg = 1 / (1 + Math.exp(-a * x));
+    return a * sg * (1 - sg);
+  },
+  piecewiseQuadratic: (x, a) => (Math.abs(x) <= 1 / a ? Math.max(a - a * a * Math.abs(x), 0) : 0),
+  piecewiseExp: (x, a) => (a / 2) * Math.exp(-a * Math.abs(x)),
+  softSign: (x, a) => 1 / (2 * a) / (Math.abs(x) + 1 / a) ** 2,
+  superSpike: (x, a) => a / (Math.abs(x) + 1) ** 2,
+  erf: (x, a) => (a / Math.sqrt(Math.PI)) * Math.exp(-((a * x) ** 2)),
+  rect: (x, a) => (Math.abs(x) < 0.5 / a ? a : 0),
+};
+
 export const SURROGATE_NAMES = Object.keys(DERIVATIVES) as SurrogateName[];
 
 /** Builds a surrogate by name; alpha defaults to SpikingJelly's default for that surrogate. */
@@ -72,7 +89,8 @@ export function surrogate(name: SurrogateName, alpha?: number): Surrogate {
   const a = alpha ?? DEFAULT_SURROGATE_ALPHA[name];
   if (!(a > 0) || !Number.isFinite(a))
     throw new Error(`surrogate ${name}: alpha must be a positive number, got ${alpha}`);
-  return { name, alpha: a, derivative: (x) => derivative(x, a) };
+  const scalar = SCALAR_DERIVATIVES[name];
+  return { name, alpha: a, derivative: (x) => derivative(x, a), derivativeAt: (x) => scalar(x, a) };
 }
 
 const spikeCache = new WeakMap<Surrogate, (x: tf.Tensor) => tf.Tensor>();
