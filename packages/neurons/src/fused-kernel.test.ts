@@ -9,6 +9,7 @@ import { IFNode } from './node.js';
  * attributes, direct encoding of rank-4 inputs, the membrane left after the call.
  */
 const seen: Record<string, unknown>[] = [];
+const stepsSeen: (number | undefined)[] = [];
 const sg = (x: number) => {
   const s = 1 / (1 + Math.exp(-4 * x));
   return 4 * s * (1 - s);
@@ -21,29 +22,33 @@ beforeAll(async () => {
     backendName: 'cpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
       seen.push(JSON.parse(attrs!.options as string));
+      stepsSeen.push(attrs!.steps as number | undefined);
       const x = inputs.x as tf.TensorInfo;
       const b = backend as any;
       const xs = b.readSync(x.dataId) as Float32Array;
-      const T = x.shape[0];
-      const m = xs.length / T;
-      const s = new Float32Array(xs.length);
-      const h = new Float32Array(xs.length);
+      const steps = attrs!.steps as number | undefined;
+      const T = steps ?? x.shape[0];
+      const m = steps ? xs.length : xs.length / T;
+      const shape = steps ? [T, ...x.shape] : x.shape;
+      const s = new Float32Array(T * m);
+      const h = new Float32Array(T * m);
       const v = new Float32Array(m);
       for (let t = 0; t < T; t++)
         for (let i = 0; i < m; i++) {
-          const hi = v[i] + xs[t * m + i];
+          const hi = v[i] + xs[(steps ? 0 : t * m) + i];
           h[t * m + i] = hi;
           s[t * m + i] = hi >= 1 ? 1 : 0;
           v[i] = hi >= 1 ? 0 : hi;
         }
-      return [b.makeTensorInfo(x.shape, 'float32', s), b.makeTensorInfo(x.shape, 'float32', h)];
+      return [b.makeTensorInfo(shape, 'float32', s), b.makeTensorInfo(shape, 'float32', h)];
     },
   });
   tf.registerKernel({
     kernelName: FUSED_NEURON_BACKWARD,
     backendName: 'cpu',
-    kernelFunc: ({ inputs, backend }) => {
+    kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as any;
+      const steps = attrs!.steps as number | undefined;
       const dy = b.readSync((inputs.dy as tf.TensorInfo).dataId) as Float32Array;
       const h = b.readSync((inputs.h as tf.TensorInfo).dataId) as Float32Array;
       const shape = (inputs.dy as tf.TensorInfo).shape;
@@ -58,7 +63,10 @@ beforeAll(async () => {
           dx[t * m + i] = dh;
           dv[i] = dh;
         }
-      return b.makeTensorInfo(shape, 'float32', dx);
+      if (!steps) return b.makeTensorInfo(shape, 'float32', dx);
+      const sum = new Float32Array(m); // direct encoding: the input's gradient sums over the steps
+      for (let t = 0; t < T; t++) for (let i = 0; i < m; i++) sum[i] += dx[t * m + i];
+      return b.makeTensorInfo(shape.slice(1), 'float32', sum);
     },
   });
 });
@@ -94,6 +102,7 @@ describe('a registered native fused neuron kernel', () => {
     const got = run(true);
     expect(seen.length).toBeGreaterThan(calls);
     expect(seen[seen.length - 1]).toMatchObject({ kind: 'IF', vThreshold: 1, vReset: 0, detachReset: true });
+    expect(stepsSeen[stepsSeen.length - 1]).toBe(4);
     expect(got.spikes).toEqual(ref.spikes);
     expect(ref.spikes.some((s) => s === 1)).toBe(true);
     got.vLast.forEach((v, i) => expect(v).toBeCloseTo(ref.vLast[i], 5));

@@ -141,12 +141,7 @@ export abstract class BaseNode {
       surrogate: this.surrogate,
     };
     if (this.observers.size === 0 && tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend())) {
-      // direct encoding: repeat x over T through a rank-2 view (tfjs has no Tile gradient above rank 4)
-      const xSeq =
-        steps === null
-          ? x
-          : tf.reshape(tf.broadcastTo(tf.reshape(x, [1, x.size]), [steps, x.size]), [steps, ...x.shape]);
-      return this.runKernel(neuron, xSeq);
+      return this.runKernel(neuron, x, steps);
     }
     const observe =
       this.observers.size > 0
@@ -161,10 +156,11 @@ export abstract class BaseNode {
 
   /**
    * A backend's native fused neuron (registered under FUSED_NEURON_FORWARD/BACKWARD, e.g. by
-   * `@synaptogen/wasm-simd`): forward returns [spikes, H], backward takes (dy, H).
+   * `@synaptogen/wasm-simd`): forward returns [spikes, H], backward takes (dy, H). With attrs.steps
+   * the input is [N, ...] fed at every step (direct encoding) and its gradient is summed over steps.
    */
-  private runKernel(n: FusedNeuron, xSeq: tf.Tensor): tf.Tensor {
-    const attrs = {
+  private runKernel(n: FusedNeuron, x: tf.Tensor, steps: number | null): tf.Tensor {
+    const attrs: tf.NamedAttrMap = {
       options: JSON.stringify({
         kind: this.kind === 'IF' ? 'IF' : 'LIF',
         tau: (this as unknown as { tau?: number }).tau,
@@ -176,10 +172,15 @@ export abstract class BaseNode {
         alpha: n.surrogate.alpha,
       }),
     };
+    if (steps !== null) attrs.steps = steps;
     let hLast: tf.Tensor | null = null;
     const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
       const [spikes, h] = tf.engine().runKernel(FUSED_NEURON_FORWARD, { x: xi }, attrs) as tf.Tensor[];
-      hLast = tf.keep(tf.squeeze(tf.slice(h, [h.shape[0] - 1], [1]), [0]));
+      // the last step's H, as a contiguous row of a 2-D view
+      const m = h.size / h.shape[0];
+      hLast = tf.keep(
+        tf.reshape(tf.slice(tf.reshape(h, [h.shape[0], m]), [h.shape[0] - 1, 0], [1, m]), h.shape.slice(1)),
+      );
       save([h]);
       return {
         value: spikes,
@@ -187,7 +188,7 @@ export abstract class BaseNode {
           tf.engine().runKernel(FUSED_NEURON_BACKWARD, { dy, h: saved[0] }, attrs) as tf.Tensor,
       };
     }) as any) as (x: tf.Tensor) => tf.Tensor;
-    const spikes = op(xSeq);
+    const spikes = op(x);
     const h = hLast! as tf.Tensor;
     const s = tf.cast(tf.greaterEqual(h, n.vThreshold), 'float32');
     const v =

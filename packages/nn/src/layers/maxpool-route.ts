@@ -5,6 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * each window in row-major order, as PyTorch's does. tfjs-backend-wasm's MaxPoolGrad sends it to
  * the last one instead; with binary spike inputs ties are the rule, so the choice changes training.
  */
+/** A backend's native first-maximum gradient (inputs dy, x; attrs filterSize, strides), e.g. `@synaptogen/wasm-simd`'s. */
+export const FIRST_MAX_KERNEL = 'SynaptogenMaxPoolGradFirstMax';
+
 export function maxPool2dFirstMax(x: tf.Tensor4D, k: number): tf.Tensor4D {
   const f = tf.customGrad(((xi: tf.Tensor4D, save: tf.GradSaveFunc) => {
     const y = tf.maxPool(xi, k, k, 'valid');
@@ -12,7 +15,11 @@ export function maxPool2dFirstMax(x: tf.Tensor4D, k: number): tf.Tensor4D {
     return {
       value: y,
       gradFunc: (dy: tf.Tensor4D, [xs, ys]: tf.Tensor[]) =>
-        firstMaxGradient(xs as tf.Tensor4D, ys as tf.Tensor4D, dy, k),
+        tf.getKernel(FIRST_MAX_KERNEL, tf.getBackend())
+          ? (tf
+              .engine()
+              .runKernel(FIRST_MAX_KERNEL, { dy, x: xs }, { filterSize: k, strides: k }) as tf.Tensor4D)
+          : firstMaxGradient(xs as tf.Tensor4D, ys as tf.Tensor4D, dy, k),
     };
   }) as any) as (x: tf.Tensor4D) => tf.Tensor4D;
   return f(x);
