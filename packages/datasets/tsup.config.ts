@@ -1,8 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // index: browser-safe core; node: core + file system, cache and download helpers; bench: throughput vs NumPy.
-  entry: ['src/index.ts', 'src/node.ts', 'src/bench.ts'],
+  // index: browser-safe core; node: core + file system, cache and download helpers; bench: throughput vs
+  // NumPy; batchWorker: the worker thread of workerBatches (next to the chunks, found via import.meta.url).
+  entry: ['src/index.ts', 'src/node.ts', 'src/bench.ts', 'src/batchWorker.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

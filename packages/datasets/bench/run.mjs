@@ -1,44 +1,57 @@
-// pnpm bench: events -> frames (events/s) on the real DVS128 files and CIFAR-10 batches/s with
-// augmentation, each next to NumPy doing the same work. Prints one JSON line per measurement.
+// Package-level bench: events -> frames (events/s) on the real DVS128 files and CIFAR-10 batches/s
+// with augmentation, each next to NumPy doing the same work. Prints one JSON line per measurement.
+// The monorepo's `pnpm bench` runs the same through apps/bench (benchmark "datasets-throughput").
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   benchCifarBatches,
   benchEventsToFrames,
+  cifarBatchFile,
   dvs128Files,
   ensureNumpy,
   numpyCifarBatches,
   numpyEventsToFrames,
+  sideBySide,
 } from '../dist/bench.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataRoot = process.env.SYNAPTOGEN_DATA ?? path.resolve(here, '../../../../shared/data');
-const peer = path.resolve(dataRoot, '../peer/events_numpy.py');
 const files = dvs128Files(dataRoot);
-const cifarFile = path.join(dataRoot, 'cifar10/cifar-10-batches-bin/data_batch_1.bin');
-const numpy = ensureNumpy(true);
+const file = cifarBatchFile(dataRoot);
+const numpy = ensureNumpy({ install: true, log: (l) => console.error(l) });
+if (!numpy.available) console.error(`NumPy rows skipped: ${numpy.message}`);
 const results = [];
 const print = (r) => {
   results.push(r);
   console.log(JSON.stringify(r));
 };
 
-// Warm-up so the JIT has compiled the hot loops, then the measured runs.
-benchEventsToFrames({ files, repeats: 1 });
-print(benchEventsToFrames({ files, frames: 10, repeats: 5 }));
-if (numpy) print(numpyEventsToFrames({ script: peer, files, frames: 10, repeats: 5 }));
-print(await benchCifarBatches({ dataDir: dataRoot, batchSize: 128, epochs: 3 }));
-if (numpy) print(numpyCifarBatches({ file: cifarFile, batchSize: 128, epochs: 3 }));
-if (!numpy) console.error('numpy: not available (apt-get install -y python3-numpy); NumPy rows skipped');
+// Warm-up so the JIT has compiled the hot loops; then rounds alternating our run and NumPy's
+// (both see the same background load), best of each.
+benchEventsToFrames({ files, repeats: 2 });
+const events = await sideBySide(
+  3,
+  () => benchEventsToFrames({ files, frames: 10, repeats: 3 }),
+  numpy.available ? () => numpyEventsToFrames({ files, frames: 10, repeats: 3 }) : undefined,
+);
+const cifar = await sideBySide(
+  3,
+  (r) => benchCifarBatches({ file, batchSize: 128, epochs: 3, warmup: r === 0 ? 2 : 0 }),
+  numpy.available ? () => numpyCifarBatches({ file, batchSize: 128, epochs: 3 }) : undefined,
+);
+for (const r of [events.ours, events.numpy, cifar.ours, cifar.numpy]) if (r) print(r);
 
-const ours = (b) => results.find((r) => r.benchmark === b && r.impl === 'synaptogen');
-const theirs = (b) => results.find((r) => r.benchmark === b && r.impl === 'numpy');
+const find = (b, impl) => results.find((r) => r.benchmark === b && r.impl === impl);
 for (const [b, key] of [
   ['events-to-frames', 'events_per_s'],
+  ['events-to-frames', 'events_per_cpu_s'],
   ['cifar10-batches', 'batches_per_s'],
+  ['cifar10-batches', 'batches_per_cpu_s'],
 ]) {
-  if (theirs(b))
+  const ours = find(b, 'synaptogen');
+  const theirs = find(b, 'numpy');
+  if (theirs)
     console.error(
-      `${b}: synaptogen ${ours(b)[key]} vs numpy ${theirs(b)[key]} ${key} (x${(ours(b)[key] / theirs(b)[key]).toFixed(2)})`,
+      `${b}: synaptogen ${ours[key]} vs numpy ${theirs[key]} ${key} (x${(ours[key] / theirs[key]).toFixed(2)})`,
     );
 }

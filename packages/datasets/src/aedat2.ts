@@ -66,6 +66,7 @@ export function parseAedat2(bytes: Uint8Array, file = '<aedat>', options: Aedat2
   const ev = allocateEvents('aedat2', 128, 128, n);
   const view = new DataView(bytes.buffer, bytes.byteOffset + dataOffset, payload);
   const skip = options.outOfRange === 'skip';
+  const { x, y, p, t } = ev;
   let k = 0;
   for (let i = 0; i < n; i++) {
     const addr = view.getUint32(8 * i);
@@ -82,10 +83,10 @@ export function parseAedat2(bytes: Uint8Array, file = '<aedat>', options: Aedat2
         },
       );
     }
-    ev.x[k] = 127 - ((addr >>> 8) & 0x7f);
-    ev.y[k] = 127 - ((addr >>> 1) & 0x7f);
-    ev.p[k] = 1 - (addr & 1);
-    ev.t[k] = view.getUint32(8 * i + 4);
+    x[k] = 127 - (addr >>> 8);
+    y[k] = 127 - ((addr >>> 1) & 0x7f);
+    p[k] = 1 - (addr & 1);
+    t[k] = view.getUint32(8 * i + 4);
     k++;
   }
   if (k < n) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { simdAugmentAvailable } from './augmentKernel.js';
 import { type Batch, batchCount, batches } from './batching.js';
 import { InvalidArgumentError } from './errors.js';
 import type { ImageDataset } from './types.js';
@@ -97,6 +98,34 @@ describe('batches', () => {
     }
   });
 
+  it('padding larger than the image: shifted-out rows and columns are all padding', async () => {
+    const ds = synthetic(4); // 2 x 4 x 4 each; a spill past a row would corrupt a neighbour
+    for (const seed of [...Array(20).keys()]) {
+      const [b] = await collect(
+        batches(ds, { batchSize: 4, augment: { cropPadding: 6, flip: true }, scale: 1, seed }),
+      );
+      for (let s = 0; s < 4; s++) {
+        const base = b.indices[s] * 32;
+        let match = 0;
+        for (const flip of [false, true])
+          for (let dy = -6; dy <= 6; dy++)
+            for (let dx = -6; dx <= 6; dx++) {
+              let ok = true;
+              for (let i = 0; i < 32 && ok; i++) {
+                const [c, y, x] = [i >> 4, (i >> 2) & 3, i & 3];
+                const sy = y + dy;
+                const sx = (flip ? 3 - x : x) + dx;
+                const want =
+                  sy < 0 || sy > 3 || sx < 0 || sx > 3 ? 0 : ds.images[base + c * 16 + sy * 4 + sx];
+                ok = b.inputs[s * 32 + i] === want;
+              }
+              if (ok) match++;
+            }
+        expect(match).toBeGreaterThanOrEqual(1);
+      }
+    }
+  });
+
   it('Poisson encoding gives [T, B, C, H, W] spikes with rates matching the intensities', async () => {
     const images = new Uint8Array(2 * 64).fill(0);
     images.fill(255, 0, 64); // sample 0 always spikes
@@ -160,6 +189,42 @@ describe('batches', () => {
     await new Promise((r) => setTimeout(r, 5)); // the consumer's "training step"
     expect(assembled).toEqual([0, 1]);
     await it.return(undefined);
+  });
+
+  it('prefetch 0 still yields every batch, built on demand', async () => {
+    const all = await collect(batches(synthetic(10), { batchSize: 3, prefetch: 0 }));
+    expect(all.map((b) => b.labels.length)).toEqual([3, 3, 3, 1]);
+  });
+
+  it('the WASM SIMD kernel and the JS loops give bit-identical batches (odd widths, big shifts)', async () => {
+    expect(simdAugmentAvailable()).toBe(true); // Node 20 has WASM SIMD
+    for (const [C, H, W, pad] of [
+      [3, 5, 7, 2],
+      [1, 9, 19, 5],
+      [2, 4, 33, 8],
+      [3, 32, 32, 4],
+    ]) {
+      const count = 9;
+      const images = Uint8Array.from({ length: count * C * H * W }, (_, i) => (i * 37 + (i >> 3)) % 256);
+      const ds: ImageDataset = {
+        images,
+        labels: new Uint8Array(count),
+        count,
+        channels: C,
+        height: H,
+        width: W,
+        classes: 1,
+        mean: new Array(C).fill(0.3),
+        std: new Array(C).fill(0.7),
+      };
+      const o = { batchSize: 4, seed: 11, augment: { cropPadding: pad, flip: true }, normalize: true };
+      const simd = await collect(batches(ds, { ...o, simd: true }));
+      const js = await collect(batches(ds, { ...o, simd: false }));
+      expect(simd.map((b) => b.shape)).toEqual(js.map((b) => b.shape));
+      for (let i = 0; i < js.length; i++) {
+        expect(Buffer.from(simd[i].inputs.buffer).equals(Buffer.from(js[i].inputs.buffer))).toBe(true);
+      }
+    }
   });
 
   it('rejects bad options with typed errors', async () => {

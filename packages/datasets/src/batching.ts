@@ -1,3 +1,4 @@
+import { augmentBytesSimd, SIMD_MAX_PADDING, simdAugmentAvailable } from './augmentKernel.js';
 import { InvalidArgumentError } from './errors.js';
 import { createRng, mixSeed, permutation, type Rng } from './rng.js';
 import type { ImageDataset } from './types.js';
@@ -33,7 +34,15 @@ export interface BatchOptions {
   encoding?: 'direct' | 'poisson';
   /** Time steps for Poisson encoding. */
   timesteps?: number;
-  /** Batches assembled ahead of the consumer (default 1): the next batch is built while a step runs. */
+  /**
+   * Crop, flip and normalise byte images with the WASM SIMD kernel where the runtime has it (default
+   * true); false forces the JS loops. Both give the same float32 values.
+   */
+  simd?: boolean;
+  /**
+   * Batches assembled ahead of the consumer (default 1), each in its own macrotask: this overlaps the
+   * consumer's awaits, not a synchronous step; `workerBatches` (Node) assembles in a worker thread.
+   */
   prefetch?: number;
   /** Called after a batch is assembled (index in the epoch); for progress reporting and tests. */
   onAssembled?: (index: number) => void;
@@ -65,7 +74,8 @@ const nextTick: (f: () => void) => void =
     ? (globalThis as any).setImmediate
     : (f) => setTimeout(f, 0);
 
-interface Plan {
+/** How samples are laid out and transformed (internal). */
+export interface Plan {
   T: number;
   C: number;
   H: number;
@@ -101,8 +111,11 @@ function makePlan(ds: ImageDataset, o: BatchOptions): Plan {
     mul[c] = scale / std[c];
     add[c] = -mean[c] / std[c];
   }
+  // float32 multiply then float32 add, exactly what the SIMD kernel computes
   const lut = bytes
-    ? Array.from({ length: C }, (_, c) => Float32Array.from({ length: 256 }, (_, v) => v * mul[c] + add[c]))
+    ? Array.from({ length: C }, (_, c) =>
+        Float32Array.from({ length: 256 }, (_, v) => Math.fround(Math.fround(v * mul[c]) + add[c])),
+      )
     : undefined;
   const pad = o.augment?.cropPadding ?? 0;
   if (!Number.isInteger(pad) || pad < 0)
@@ -132,6 +145,47 @@ function makePlan(ds: ImageDataset, o: BatchOptions): Plan {
 }
 
 /**
+ * Copies one row with a horizontal shift `dx` (source column = x + dx, or W - 1 - x + dx when
+ * flipped) through a value map; columns that fall outside the source get `padValue`. The valid
+ * range is computed once so the inner loops have no branches.
+ */
+function copyRow(
+  src: Uint8Array | Float32Array,
+  rowIn: number,
+  out: Float32Array,
+  rowOut: number,
+  W: number,
+  dx: number,
+  flip: boolean,
+  lut: Float32Array | undefined,
+  mul: number,
+  add: number,
+  padValue: number,
+): void {
+  // Output columns [lo, hi) read inside the source row.
+  // Clamped so that a shift of a whole row or more (padding >= width) gives a row of padding.
+  const lo = Math.min(W, flip ? Math.max(0, dx) : Math.max(0, -dx));
+  const hi = Math.max(lo, flip ? Math.min(W, W + dx) : Math.min(W, W - dx));
+  for (let x = 0; x < lo; x++) out[rowOut + x] = padValue;
+  for (let x = hi; x < W; x++) out[rowOut + x] = padValue;
+  if (lut) {
+    if (flip) {
+      const s = rowIn + W - 1 + dx;
+      for (let x = lo; x < hi; x++) out[rowOut + x] = lut[src[s - x]];
+    } else {
+      const s = rowIn + dx;
+      for (let x = lo; x < hi; x++) out[rowOut + x] = lut[src[s + x]];
+    }
+  } else if (flip) {
+    const s = rowIn + W - 1 + dx;
+    for (let x = lo; x < hi; x++) out[rowOut + x] = src[s - x] * mul + add;
+  } else {
+    const s = rowIn + dx;
+    for (let x = lo; x < hi; x++) out[rowOut + x] = src[s + x] * mul + add;
+  }
+}
+
+/**
  * Writes sample `idx` (all its T frames) into `out`: frame t of the sample lands at `out[(t*B + b) * CHW]`
  * (time-major) so a batch of frames is `[T, B, C, H, W]`; with T = 1 that is `[B, C, H, W]`.
  */
@@ -142,14 +196,14 @@ function writeSample(
   b: number,
   B: number,
   out: Float32Array,
-  rng: Rng,
+  draws: Int32Array,
 ): void {
-  const { T, C, H, W, pad } = p;
+  const { T, C, H, W } = p;
   const hw = H * W;
   const chw = C * hw;
-  const dy = pad ? rng.int(2 * pad + 1) - pad : 0;
-  const dx = pad ? rng.int(2 * pad + 1) - pad : 0;
-  const flip = p.flip && rng.next() < 0.5;
+  const dy = draws[3 * b];
+  const dx = draws[3 * b + 1];
+  const flip = draws[3 * b + 2] === 1;
   const src = ds.images;
   for (let t = 0; t < T; t++) {
     const srcBase = (idx * T + t) * chw;
@@ -162,24 +216,19 @@ function writeSample(
       for (let y = 0; y < H; y++) {
         const sy = y + dy;
         const rowOut = dstBase + c * hw + y * W;
-        if (sy < 0 || sy >= H) {
-          out.fill(padValue, rowOut, rowOut + W);
-          continue;
-        }
-        const rowIn = srcBase + c * hw + sy * W;
-        if (!flip && dx === 0) {
-          if (lut) for (let x = 0; x < W; x++) out[rowOut + x] = lut[src[rowIn + x]];
-          else for (let x = 0; x < W; x++) out[rowOut + x] = src[rowIn + x] * mul + add;
-          continue;
-        }
-        for (let x = 0; x < W; x++) {
-          const sx = (flip ? W - 1 - x : x) + dx;
-          out[rowOut + x] =
-            sx < 0 || sx >= W ? padValue : lut ? lut[src[rowIn + sx]] : src[rowIn + sx] * mul + add;
-        }
+        if (sy < 0 || sy >= H) out.fill(padValue, rowOut, rowOut + W);
+        else copyRow(src, srcBase + c * hw + sy * W, out, rowOut, W, dx, flip, lut, mul, add, padValue);
       }
     }
   }
+}
+
+/** Draws sample b's crop offsets and flip (in this order, one sample after another) into `draws`. */
+function drawAugment(p: Plan, rng: Rng, draws: Int32Array, b: number): void {
+  const pad = p.pad;
+  draws[3 * b] = pad ? rng.int(2 * pad + 1) - pad : 0;
+  draws[3 * b + 1] = pad ? rng.int(2 * pad + 1) - pad : 0;
+  draws[3 * b + 2] = p.flip && rng.next() < 0.5 ? 1 : 0;
 }
 
 /** Turns `[B, ...]` intensities in [0, 1] into `[T, B, ...]` Bernoulli spikes (rate coding). */
@@ -193,16 +242,23 @@ export function poissonEncode(values: Float32Array, timesteps: number, rng: Rng)
   return out;
 }
 
-/**
- * Iterates one epoch of `{inputs, labels, shape}` batches with seeded shuffling, augmentation and
- * optional Poisson encoding. The next batch is assembled in a macrotask right after the current one
- * is handed out, so it overlaps the consumer's asynchronous work (a training step's awaits).
- */
-export async function* batches(dataset: ImageDataset, options: BatchOptions): AsyncGenerator<Batch> {
+/** Throws the InvalidArgumentError that `batches` would for these options; returns the plan. */
+export function validateBatchOptions(dataset: ImageDataset, options: BatchOptions): Plan {
   const B = options.batchSize;
   if (!Number.isInteger(B) || B < 1)
     throw new InvalidArgumentError(`batchSize ${B}`, { expected: 'an integer >= 1' });
-  const plan = makePlan(dataset, options);
+  return makePlan(dataset, options);
+}
+
+/**
+ * Iterates one epoch of `{inputs, labels, shape}` batches with seeded shuffling, augmentation and
+ * optional Poisson encoding. The next batch is assembled in a macrotask right after the current one
+ * is handed out, so it overlaps the consumer's asynchronous work (a training step's awaits); for a
+ * synchronous step use `workerBatches` from the Node entry, which builds batches in a worker thread.
+ */
+export async function* batches(dataset: ImageDataset, options: BatchOptions): AsyncGenerator<Batch> {
+  const B = options.batchSize;
+  const plan = validateBatchOptions(dataset, options);
   const n = Math.min(dataset.count, options.limit ?? Number.POSITIVE_INFINITY);
   const seed = options.seed ?? 0;
   const epoch = options.epoch ?? 0;
@@ -214,16 +270,31 @@ export async function* batches(dataset: ImageDataset, options: BatchOptions): As
   const spikeRng = createRng(mixSeed(seed, epoch, 3));
   const total = batchCount(dataset, { batchSize: B, dropLast: options.dropLast, limit: n });
   const chw = plan.C * plan.H * plan.W;
+  // Byte images (one frame each) go through the WASM SIMD kernel when the runtime has it.
+  const useSimd =
+    options.simd !== false &&
+    dataset.images instanceof Uint8Array &&
+    plan.T === 1 &&
+    plan.pad <= SIMD_MAX_PADDING &&
+    plan.pad < plan.W && // the kernel assumes a shift never passes a whole row
+    simdAugmentAvailable();
 
   const assemble = (k: number): Batch => {
     const start = k * B;
     const size = Math.min(B, n - start);
     const indices = order.slice(start, start + size);
     const labels = new Int32Array(size);
-    const values = new Float32Array(plan.T * size * chw);
+    const draws = new Int32Array(3 * size);
     for (let b = 0; b < size; b++) {
       labels[b] = dataset.labels[indices[b]];
-      writeSample(dataset, plan, indices[b], b, size, values, augRng);
+      drawAugment(plan, augRng, draws, b);
+    }
+    let values = useSimd
+      ? augmentBytesSimd(dataset.images as Uint8Array, indices, plan, draws, plan.mul, plan.add)
+      : undefined;
+    if (!values) {
+      values = new Float32Array(plan.T * size * chw);
+      for (let b = 0; b < size; b++) writeSample(dataset, plan, indices[b], b, size, values, draws);
     }
     const frame = [plan.C, plan.H, plan.W];
     let batch: Batch;
@@ -264,8 +335,8 @@ export async function* batches(dataset: ImageDataset, options: BatchOptions): As
     chain = p.catch(() => undefined);
     queue.push(p);
   };
-  if (total > 0) schedule(next++);
-  while (queue.length > 0) {
+  while (next < total || queue.length > 0) {
+    if (queue.length === 0) schedule(next++);
     const current = queue.shift()!;
     while (next < total && queue.length < ahead) schedule(next++);
     yield await current;

@@ -91,7 +91,9 @@ export function integrateFrames(ev: EventStream, options: FrameOptions): Float32
   for (let f = 0; f < T; f++) {
     const base = f * 2 * hw;
     const end = bounds[f + 1];
-    for (let k = bounds[f]; k < end; k++) out[base + p[k] * hw + ys[y[k]] + xs[x[k]]]++;
+    // The native size skips the lookup tables (two loads fewer per event in the hottest loop).
+    if (same) for (let k = bounds[f]; k < end; k++) out[base + p[k] * hw + y[k] * W + x[k]]++;
+    else for (let k = bounds[f]; k < end; k++) out[base + p[k] * hw + ys[y[k]] + xs[x[k]]]++;
   }
   return out;
 }

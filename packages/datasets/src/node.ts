@@ -10,3 +10,4 @@ export * from './node/loadDataset.js';
 export * from './node/mnist.js';
 export * from './node/registry.js';
 export * from './node/verify.js';
+export * from './node/workerBatches.js';

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batches } from '../batching.js';
 import { parseCifarBatch } from '../cifar.js';
 import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
 import { DATA_ROOT } from '../test/dataRoot.js';
@@ -26,12 +27,20 @@ describe('CIFAR-10 on the real files', () => {
       Array.from(raw.subarray(7 * 3073 + 1, 8 * 3073)),
     );
     expect(ds.classNames?.[3]).toBe('cat');
+    expect(Array.from(ds.images.subarray(0, 4))).toEqual([158, 159, 165, 166]);
   });
 
   it('reads data_batch_1.bin with allowMissingBatches; first ten labels as SOURCES.md states', async () => {
     const ds = await loadCifar({ dataDir: DATA_ROOT, split: 'train', allowMissingBatches: true });
     expect(ds.count).toBe(10000);
     expect(Array.from(ds.labels.subarray(0, 10))).toEqual([6, 9, 9, 4, 1, 1, 2, 7, 8, 3]);
+    // Record 0 (the frog): first pixels of the R, G, B planes and the pixel sum, read with NumPy.
+    expect(Array.from(ds.images.subarray(0, 4))).toEqual([59, 43, 50, 68]);
+    expect(Array.from(ds.images.subarray(1024, 1028))).toEqual([62, 46, 48, 54]);
+    expect(Array.from(ds.images.subarray(2048, 2052))).toEqual([63, 45, 43, 42]);
+    let sum = 0;
+    for (const v of ds.images) sum += v;
+    expect(sum).toBe(3718380578);
     const hist = new Array(10).fill(0);
     for (const l of ds.labels) hist[l]++;
     expect(hist.reduce((a, b) => a + b)).toBe(10000);
@@ -91,6 +100,55 @@ describe('CIFAR-10 read from the official .tar.gz layout directly', () => {
     await expect(loadCifar({ dataDir: path.dirname(other), split: 'test' })).rejects.toThrow(
       /no member cifar-10-batches-bin\/test_batch.bin/,
     );
+  });
+});
+
+describe('augmented CIFAR-10 batches on the real test batch', () => {
+  it('match an independent pad-crop-flip-normalise of the raw bytes, SIMD and JS alike', async () => {
+    const ds = await loadCifar({ dataDir: DATA_ROOT, split: 'test', limit: 300 });
+    const raw = fs.readFileSync(path.join(BIN, 'test_batch.bin'));
+    const mean = [0.4914, 0.4822, 0.4465];
+    const std = [0.2023, 0.1994, 0.201];
+    const o = { batchSize: 64, seed: 5, augment: { cropPadding: 4, flip: true }, normalize: true } as const;
+    const runs = [];
+    for (const simd of [true, false]) {
+      const out = [];
+      for await (const b of batches(ds, { ...o, simd })) out.push(b);
+      runs.push(out);
+    }
+    let flips = 0;
+    for (const [k, b] of runs[0].entries()) {
+      expect(Buffer.from(b.inputs.buffer).equals(Buffer.from(runs[1][k].inputs.buffer))).toBe(true);
+      // Each sample equals raw pixels of its record, shifted by some (dy, dx) in [-4, 4], maybe mirrored.
+      for (let s = 0; s < b.labels.length; s++) {
+        const rec = b.indices[s] * 3073;
+        expect(b.labels[s]).toBe(raw[rec]);
+        const got = b.inputs.subarray(s * 3072, (s + 1) * 3072);
+        const value = (c: number, y: number, x: number) =>
+          y < 0 || y > 31 || x < 0 || x > 31
+            ? -mean[c] / std[c]
+            : (raw[rec + 1 + c * 1024 + y * 32 + x] / 255 - mean[c]) / std[c];
+        let found = 0;
+        for (const flip of [false, true])
+          for (let dy = -4; dy <= 4; dy++)
+            for (let dx = -4; dx <= 4; dx++) {
+              let ok = true;
+              for (let i = 0; i < 3072 && ok; i++) {
+                const c = i >> 10;
+                const y = (i >> 5) & 31;
+                const x = i & 31;
+                ok = Math.abs(got[i] - value(c, y + dy, (flip ? 31 - x : x) + dx)) < 1e-5;
+              }
+              if (ok) {
+                found++;
+                if (flip) flips++;
+              }
+            }
+        expect(found).toBeGreaterThanOrEqual(1);
+      }
+    }
+    expect(flips).toBeGreaterThan(100);
+    expect(flips).toBeLessThan(200);
   });
 });
 

@@ -39,6 +39,12 @@ describe('loadMnist on the real files', () => {
     expect(Array.from(ds.labels.subarray(0, 10))).toEqual([7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
     // Border pixels are blank; the first image (a 7) has ink in its middle rows.
     expect(ds.images[0]).toBe(0);
+    // Pixel facts read with Python's gzip + NumPy: first ink 84 at (7, 6); pixel sum of image 0 and of all.
+    expect(ds.images[7 * 28 + 6]).toBe(84);
+    expect(Array.from(ds.images.subarray(14 * 28 + 10, 14 * 28 + 18))).toEqual([0, 0, 0, 0, 0, 0, 59, 249]);
+    let all = 0;
+    for (const v of ds.images) all += v;
+    expect(all).toBe(264923200);
     let ink = 0;
     for (let i = 0; i < 784; i++) ink += ds.images[i] > 128 ? 1 : 0;
     expect(ink).toBeGreaterThan(50);
@@ -49,6 +55,17 @@ describe('loadMnist on the real files', () => {
     expect(ds.count).toBe(60000);
     // The official train labels start 5 0 4 1 9 2 1 3 1 4.
     expect(Array.from(ds.labels.subarray(0, 10))).toEqual([5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+    // Pixel facts read with Python's gzip + NumPy: image 0's first ink is 3 at (5, 12); row 14, cols 10..17.
+    expect(ds.images[5 * 28 + 12]).toBe(3);
+    expect(Array.from(ds.images.subarray(14 * 28 + 10, 14 * 28 + 18))).toEqual([
+      0, 0, 0, 81, 240, 253, 253, 119,
+    ]);
+    let sum = 0;
+    for (let i = 0; i < 784; i++) sum += ds.images[i];
+    expect(sum).toBe(27525);
+    let all = 0;
+    for (const v of ds.images) all += v;
+    expect(all).toBe(1567298545);
     const hist = new Array(10).fill(0);
     for (const l of ds.labels) hist[l]++;
     expect(hist).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
