@@ -1,4 +1,4 @@
-import type { SpikingModel, TrainingHooks } from '@synaptogen/nn';
+import type { Optimizer, SpikingModel, TrainingHooks } from '@synaptogen/nn';
 import type * as tf from '@tensorflow/tfjs-core';
 
 /** Connectivity of one prunable weight tensor. */
@@ -18,6 +18,11 @@ export interface LearnerReport {
   pruned: number;
   /** Connections that went from pruned to active since the previous report. */
   regrown: number;
+  /**
+   * Anything else a learner measures (SCA: `channelsKept`, channels per layer). Hosts pass extra
+   * JSON fields through to their logs and summaries unchanged.
+   */
+  [extra: string]: unknown;
 }
 
 /** A learner's checkpointable state: JSON plus named tensors (stored as `learner/<key>`). */
@@ -53,6 +58,12 @@ export interface StructureLearner extends TrainingHooks {
   /** Resolved options (defaults filled in), JSON-serialisable: they go into checkpoints and summaries. */
   readonly options: Record<string, unknown>;
   attach(model: SpikingModel, ctx: AttachContext): void;
+  /**
+   * Called by the host after `attach`, once the main optimizer exists (it holds every trainable
+   * parameter the learner does not own); for learners that must edit its state, e.g. zero the
+   * moments of pruned channels.
+   */
+  setOptimizer?(optimizer: Optimizer): void;
   /** Current connectivity, and pruned/regrown counts since the previous call (which resets them). */
   report(): LearnerReport;
   getState(): LearnerState;

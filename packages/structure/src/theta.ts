@@ -156,9 +156,10 @@ export abstract class ThetaLearner implements StructureLearner {
     };
     for (const e of this.entries) {
       e.theta.assign(get(`theta/${e.name}`, e.theta));
-      const s = get(`sign/${e.name}`, e.sign);
-      e.sign.dispose();
-      e.sign = tf.clone(s);
+      // clone before disposing: the state may hold this very tensor (setState(getState()))
+      const old = e.sign;
+      e.sign = tf.clone(get(`sign/${e.name}`, e.sign));
+      old.dispose();
       tf.tidy(() => e.counts.assign(tf.cast(get(`counts/${e.name}`, e.counts), 'int32')));
     }
     // Slots.set wraps the tensor in a variable that shares (and keeps) its data

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { applyConfigFile } from '../train/config-file.js';
 import {
+  fraction,
+  keyValue,
   nonNegativeInt,
   nonNegativeNumber,
   oneOf,
@@ -8,19 +11,44 @@ import {
   positiveNumber,
   type TrainOptions,
 } from '../train/options.js';
-import { runTraining } from '../train/run-training.js';
+import { Interrupted, runTraining } from '../train/run-training.js';
 
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('Train a spiking network with BPTT on a dataset found through the data root')
+    .option(
+      '--config <file>',
+      'JSON file of flag values (e.g. {"learner": "gradr", "alpha": 0.05}); flags override it',
+    )
     .option('--dataset <name>', 'mnist, fashion-mnist, cifar10, cifar100, cifar10-dvs, nmnist', 'mnist')
     .option(
       '--model <name>',
       'gradr-mnist-mlp, gradr-cifar-net, sca-vgg16, sca-vgg-small, conv-small',
       'gradr-mnist-mlp',
     )
-    .option('--learner <name>', 'structure learner (dense = no pruning)', 'dense')
+    .option(
+      '--learner <name|package|./file.js>',
+      'structure learner: dense (no pruning), gradr, deepr, soft-deepr, magnitude, sca, a package name or a plugin file',
+      'dense',
+    )
+    .option('--alpha <x>', 'Grad R / Deep R prior rate α', positiveNumber('--alpha'))
+    .option(
+      '--target-sparsity <p>',
+      'target sparsity (Grad R: p ≥ 0.5 sets the prior centre; Deep R: fixed budget; magnitude: final sparsity)',
+      fraction('--target-sparsity'),
+    )
+    .option('--sparsity <x>', 'SCA: fraction of channels pruned', fraction('--sparsity'))
+    .option('--regrow <x>', 'SCA: fraction of channels regrown', nonNegativeNumber('--regrow'))
+    .option('--score <name>', 'SCA: channel score (e.g. activity)')
+    .option('--mask-mode <mode>', 'SCA: how channel masks act (e.g. soft, hard)')
+    .option('--prune-interval <n>', 'SCA: steps between pruning rounds', positiveInt('--prune-interval'))
+    .option('--warmup <n>', 'SCA: steps before the first pruning round', nonNegativeInt('--warmup'))
+    .option(
+      '--learner-option <key=value>',
+      'any learner option, repeatable (e.g. --learner-option temperature=1e-6); JSON values are parsed',
+      keyValue('--learner-option'),
+    )
     .option('--epochs <n>', 'epochs to train (in total, when resuming)', positiveInt('--epochs'), 1)
     .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 128)
     .option('--lr <x>', 'learning rate', positiveNumber('--lr'), 1e-3)
@@ -37,7 +65,7 @@ export function registerTrain(program: Command): void {
     .option('--width <x>', 'channel width multiplier of conv models', positiveNumber('--width'))
     .option(
       '--seed <n>',
-      'seed of initialisation, shuffling, augmentation and dropout',
+      'seed of initialisation, shuffling, augmentation, dropout and the learner',
       nonNegativeInt('--seed'),
       0,
     )
@@ -46,9 +74,9 @@ export function registerTrain(program: Command): void {
     .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
     .option(
       '--out <dir>',
-      'checkpoint directory, rewritten atomically after each epoch (default: runs/<model>-<dataset>)',
+      'checkpoint directory, rewritten atomically after each epoch and on Ctrl-C (default: runs/<model>-<dataset>)',
     )
-    .option('--resume <dir>', 'continue the run saved in this checkpoint directory')
+    .option('--resume <dir>', 'continue the run saved in this checkpoint directory (also after Ctrl-C)')
     .option(
       '--backend <name>',
       'wasm, cpu or auto',
@@ -56,6 +84,11 @@ export function registerTrain(program: Command): void {
       'wasm',
     )
     .option('--no-augment', 'no random crop / flip for colour images')
+    .option(
+      '--log-every <n>',
+      'also print a progress line every n batches (for logs without a terminal)',
+      positiveInt('--log-every'),
+    )
     .option('--json', 'print one JSON summary line on stdout; progress lines go to stderr')
     .option('-q, --quiet', 'no progress bar and no per-epoch lines')
     .addHelpText(
@@ -63,10 +96,16 @@ export function registerTrain(program: Command): void {
       `
 Examples:
   $ synaptogen train --dataset mnist --model gradr-mnist-mlp --epochs 1 --json
+  $ synaptogen train --learner gradr --alpha 5e-2 --target-sparsity 0.95 --epochs 3 --out runs/gradr
+  $ synaptogen train --learner ./my-learner.js --learner-option rate=0.1
+  $ synaptogen train --config run.json --epochs 5
   $ synaptogen train --dataset cifar10 --model conv-small --epochs 5 --optimizer sgd --lr 0.05 --out runs/conv
-  $ synaptogen train --resume runs/conv --epochs 10`,
+  $ synaptogen train --resume runs/conv --epochs 10
+
+Ctrl-C saves a checkpoint of the unfinished epoch; --resume continues it exactly.`,
     )
-    .action(async (flags: Record<string, unknown>) => {
+    .action(async (rawFlags: Record<string, unknown>, command: Command) => {
+      const flags = rawFlags.config ? applyConfigFile(String(rawFlags.config), command, rawFlags) : rawFlags;
       const options = {
         ...flags,
         json: Boolean(flags.json),
@@ -81,9 +120,15 @@ Examples:
         if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else
           log(
-            `test accuracy ${(100 * (summary.testAccuracy ?? Number.NaN)).toFixed(2)}%, checkpoint ${summary.checkpoint}`,
+            `test accuracy ${(100 * (summary.testAccuracy ?? Number.NaN)).toFixed(2)}%, connectivity ${summary.connectivity.toFixed(4)}, checkpoint ${summary.checkpoint}`,
           );
       } catch (e) {
+        if (e instanceof Interrupted) {
+          // a clean stop: the checkpoint is saved, the message says how to continue
+          process.stderr.write(`synaptogen: ${e.message}\n`);
+          process.exitCode = 130;
+          return;
+        }
         if (e instanceof CliError) throw e;
         const err = e as Error & { code?: string };
         // library errors on bad input (unknown names, missing files, corrupt checkpoints) are one-liners

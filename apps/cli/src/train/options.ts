@@ -4,6 +4,7 @@ import { CliError } from '../errors.js';
 export interface TrainOptions {
   dataset: string;
   model: string;
+  /** Registry name, package name or path of a plugin file (stored absolute in checkpoints). */
   learner: string;
   epochs: number;
   batchSize: number;
@@ -21,10 +22,61 @@ export interface TrainOptions {
   dataDir?: string;
   out?: string;
   resume?: string;
+  config?: string;
   backend: 'wasm' | 'cpu' | 'auto';
   augment: boolean;
   json: boolean;
   quiet: boolean;
+  logEvery?: number;
+  // structure learner options (passed to the learner's factory when given)
+  alpha?: number;
+  targetSparsity?: number;
+  sparsity?: number;
+  regrow?: number;
+  score?: string;
+  maskMode?: string;
+  pruneInterval?: number;
+  warmup?: number;
+  /** `--learner-option key=value`, repeatable: any option of a plugin. */
+  learnerOption?: Record<string, unknown>;
+}
+
+/** Flags whose values go into the learner's options object, under these names. */
+export const LEARNER_FLAGS = [
+  'alpha',
+  'targetSparsity',
+  'sparsity',
+  'regrow',
+  'score',
+  'maskMode',
+  'pruneInterval',
+  'warmup',
+] as const;
+
+/** The options object a learner factory receives: the learner flags given, then `--learner-option`s. */
+export function learnerOptions(o: TrainOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of LEARNER_FLAGS) if (o[k] !== undefined) out[k] = o[k];
+  return { ...out, ...(o.learnerOption ?? {}) };
+}
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** `key=value` → { key: value }, accumulated; values are JSON when they parse (numbers, booleans), else strings. */
+export function keyValue(flag: string) {
+  return (value: string, previous: Record<string, unknown> | undefined): Record<string, unknown> => {
+    const at = value.indexOf('=');
+    if (at < 1) throw new CliError(`${flag} expects key=value, got "${value}"`, 2);
+    const key = camel(value.slice(0, at).trim());
+    const raw = value.slice(at + 1);
+    let parsed: unknown = raw;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      // a plain string
+    }
+    return { ...(previous ?? {}), [key]: parsed };
+  };
 }
 
 export function positiveInt(flag: string) {
@@ -58,6 +110,16 @@ export function nonNegativeNumber(flag: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag} expects a number ≥ 0, got "${value}"`, 2);
+    return n;
+  };
+}
+
+/** A fraction in [0, 1) (sparsities). */
+export function fraction(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || n >= 1)
+      throw new CliError(`${flag} expects a number in [0, 1), got "${value}"`, 2);
     return n;
   };
 }

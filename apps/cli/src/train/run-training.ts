@@ -1,4 +1,4 @@
-import { basename, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import {
   batchCount,
   batches,
@@ -23,11 +23,20 @@ import {
   Trainer,
 } from '@synaptogen/nn';
 import { loadCheckpoint, saveCheckpoint } from '@synaptogen/nn/node';
-import type * as tf from '@tensorflow/tfjs-core';
+import { type LearnerReport, loadLearner, type StructureLearner } from '@synaptogen/structure/node';
+import * as tf from '@tensorflow/tfjs-core';
 import { CliError } from '../errors.js';
 import { measureConnectivity } from './connectivity.js';
-import type { TrainOptions } from './options.js';
+import { learnerOptions, type TrainOptions } from './options.js';
 import { EpochProgress } from './progress.js';
+
+/** Thrown after Ctrl-C once the checkpoint of the unfinished epoch is saved. */
+export class Interrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
 
 export interface TrainSummary {
   dataset: string;
@@ -38,8 +47,15 @@ export interface TrainSummary {
   testAccuracy: number | null;
   testLoss: number | null;
   trainLoss: number | null;
+  learnerOptions: Record<string, unknown>;
+  /** Measured on the final weights (|w| ≥ 1e-10), globally and per prunable layer. */
   connectivity: number;
   connectivityPerLayer: Record<string, number>;
+  /** Connections pruned / regrown over all epochs, as the learner reported them. */
+  pruned: number;
+  regrown: number;
+  /** Extra fields of the learner's last report (SCA: channelsKept, channels per layer...). */
+  learnerReport: Record<string, unknown>;
   trainSeconds: number;
   samplesPerSecond: number;
   checkpoint: string;
@@ -53,14 +69,35 @@ interface RunState {
   step: number;
   trainSeconds: number;
   history: EpochMetrics[];
+  /** Set when Ctrl-C stopped an epoch: the batches of that epoch already trained (skipped on resume). */
+  interrupted?: { epoch: number; batches: number };
+}
+
+const REPORT_KEYS = new Set(['connectivity', 'perLayer', 'pruned', 'regrown']);
+
+/** The fields of a learner's report beyond the contract's four. */
+function reportExtras(r: LearnerReport): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(r).filter(([k]) => !REPORT_KEYS.has(k)));
+}
+
+const formatValue = (v: unknown) =>
+  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : JSON.stringify(v);
+
+const looksLikePath = (s: string) =>
+  s.startsWith('.') || isAbsolute(s) || /\.(c|m)?js$/.test(s) || s.startsWith('file:');
+
+/** Yields the batches of `source` after the first `n` (a run stopped mid-epoch continues where it was). */
+async function* skipBatches<T>(source: AsyncIterable<T>, n: number): AsyncGenerator<T> {
+  let i = 0;
+  for await (const b of source) if (i++ >= n) yield b;
 }
 
 function imageShape(ds: ImageDataset): number[] {
   return ds.timesteps ? [ds.timesteps, ds.channels, ds.height, ds.width] : [ds.channels, ds.height, ds.width];
 }
 
-function makeOptimizer(model: SpikingModel, o: TrainOptions): Optimizer {
-  const params = new Map(model.namedParameters().filter(([, v]) => v.trainable));
+function makeOptimizer(model: SpikingModel, o: TrainOptions, owned: ReadonlySet<string>): Optimizer {
+  const params = new Map(model.namedParameters().filter(([n, v]) => v.trainable && !owned.has(n)));
   return o.optimizer === 'sgd'
     ? new SGD(params, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay })
     : new Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
@@ -88,6 +125,7 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
         epochs: flags.epochs,
         json: flags.json,
         quiet: flags.quiet,
+        logEvery: flags.logEvery,
         out: flags.out ?? flags.resume,
         resume: flags.resume,
         backend: flags.backend,
@@ -97,7 +135,21 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
     throw new CliError(`unknown model "${o.model}"; expected one of: ${MODEL_NAMES.join(', ')}`, 2);
   if (!isDatasetName(o.dataset))
     throw new CliError(`unknown dataset "${o.dataset}"; expected one of: ${DATASET_NAMES.join(', ')}`, 2);
-  if (o.learner !== 'dense') throw new CliError(`unknown learner "${o.learner}"; expected: dense`, 2);
+  // a plugin file is stored absolute, so that --resume finds it from any directory
+  if (!resumed && looksLikePath(o.learner) && !o.learner.startsWith('file:')) o.learner = resolve(o.learner);
+  let loaded: Awaited<ReturnType<typeof loadLearner>>;
+  try {
+    loaded = await loadLearner(o.learner);
+  } catch (e) {
+    throw new CliError(`--learner: ${(e as Error).message}`, 2);
+  }
+  const lOptions = learnerOptions(o);
+  let learner: StructureLearner;
+  try {
+    learner = loaded.create(lOptions);
+  } catch (e) {
+    throw new CliError(`--learner ${o.learner}: ${(e as Error).message}`, 2);
+  }
   const out = resolve(o.out ?? `runs/${o.model}-${o.dataset}`);
 
   const [trainSet, testSet] = await Promise.all([
@@ -119,9 +171,15 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
         seed: o.seed,
         width: o.width,
       });
-  const optimizer = makeOptimizer(model, o);
-  if (resumed) restoreOptimizer(optimizer, resumed.data);
-  const trainer = new Trainer({ model, optimizer });
+  const perEpoch = batchCount(trainSet, { batchSize: o.batchSize, limit: o.trainLimit });
+  learner.attach(model, { tf, lr: o.lr, seed: o.seed, totalSteps: perEpoch * o.epochs });
+  const optimizer = makeOptimizer(model, o, learner.ownedParameters?.() ?? new Set());
+  learner.setOptimizer?.(optimizer);
+  if (resumed) {
+    restoreOptimizer(optimizer, resumed.data);
+    restoreLearner(flags.resume!, learner, resumed.data);
+  }
+  const trainer = new Trainer({ model, optimizer, hooks: [learner] });
   const state: RunState = resumed?.state
     ? { ...resumed.state, options: o }
     : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [] };
@@ -137,45 +195,101 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
     augment: o.augment && isImage && trainSet.channels === 3 ? { cropPadding: 4, flip: true } : undefined,
     normalize: trainSet.channels === 3 && isImage,
   });
-  const perEpoch = batchCount(trainSet, { batchSize: o.batchSize, limit: o.trainLimit });
   const progress = new EpochProgress(!o.quiet && Boolean(process.stderr.isTTY));
   const start = state.completedEpochs;
   if (start >= o.epochs)
     log(`checkpoint ${out} already has ${start} epochs; nothing to train (raise --epochs)`);
 
-  await trainer.fit({
-    epochs: o.epochs,
-    startEpoch: start,
-    train: (epoch) => {
-      progress.start(epoch + 1, o.epochs, perEpoch);
-      return batches(trainSet, batchOptions(epoch));
-    },
-    test: () =>
-      batches(testSet, {
-        batchSize: 1000,
-        shuffle: false,
-        limit: o.testLimit,
-        normalize: trainSet.channels === 3 && isImage,
-      }),
-    schedule: o.lrStep ? stepLr(o.lr, o.lrStep, o.lrGamma) : undefined,
-    onBatch: (info) => progress.update(info.batchIndex + 1, info.loss),
-    onEpoch: async (m) => {
-      progress.stop();
-      const conn = measureConnectivity(model);
-      m.connectivity = conn.global;
-      m.connectivityPerLayer = conn.perLayer;
-      state.history.push(m);
-      state.completedEpochs = m.epoch;
-      state.step = trainer.step;
-      state.trainSeconds += m.trainSeconds;
-      await saveRun(out, model, optimizer, state);
-      log(
-        `epoch ${m.epoch}/${o.epochs}  train loss ${m.trainLoss.toFixed(5)}  train acc ${(100 * m.trainAccuracy).toFixed(2)}%  ` +
-          `test acc ${(100 * (m.testAccuracy ?? Number.NaN)).toFixed(2)}%  connectivity ${conn.global.toFixed(4)}  ` +
-          `${m.trainSeconds.toFixed(1)} s (${(m.trainSamples / m.trainSeconds).toFixed(0)} samples/s)`,
-      );
-    },
-  });
+  // Ctrl-C: finish the running step, save a checkpoint of the unfinished epoch, exit (a second Ctrl-C kills)
+  const stop = new AbortController();
+  const onSigint = () => {
+    progress.stop();
+    log('Ctrl-C: stopping after this step and saving a checkpoint (press again to quit at once)');
+    stop.abort();
+  };
+  process.once('SIGINT', onSigint);
+  let currentEpoch = start;
+  let batchesDone = 0;
+  log(
+    `training ${o.model} on ${o.dataset} (${perEpoch} batches per epoch) with learner ${learner.name}` +
+      (Object.keys(lOptions).length ? ` ${JSON.stringify(learner.options)}` : ''),
+  );
+  try {
+    await trainer.fit({
+      epochs: o.epochs,
+      startEpoch: start,
+      signal: stop.signal,
+      train: (epoch) => {
+        currentEpoch = epoch;
+        const skip = state.interrupted?.epoch === epoch ? state.interrupted.batches : 0;
+        batchesDone = skip;
+        progress.start(epoch + 1, o.epochs, perEpoch);
+        const source = batches(trainSet, batchOptions(epoch));
+        return skip ? skipBatches(source, skip) : source;
+      },
+      test: () =>
+        batches(testSet, {
+          batchSize: 1000,
+          shuffle: false,
+          limit: o.testLimit,
+          normalize: trainSet.channels === 3 && isImage,
+        }),
+      schedule: o.lrStep ? stepLr(o.lr, o.lrStep, o.lrGamma) : undefined,
+      onBatch: (info) => {
+        batchesDone++;
+        progress.update(batchesDone, info.loss);
+        if (o.logEvery && batchesDone % o.logEvery === 0)
+          log(`epoch ${info.epoch + 1} batch ${batchesDone}/${perEpoch} loss ${info.loss.toFixed(5)}`);
+      },
+      onEpoch: async (m) => {
+        progress.stop();
+        const r = learner.report();
+        const extras = reportExtras(r);
+        if (state.interrupted?.epoch === m.epoch - 1) m.resumedAfterBatches = state.interrupted.batches;
+        m.connectivity = r.connectivity;
+        m.connectivityPerLayer = Object.fromEntries(
+          Object.entries(r.perLayer).map(([k, v]) => [k, v.connectivity]),
+        );
+        m.pruned = r.pruned;
+        m.regrown = r.regrown;
+        for (const [k, v] of Object.entries(extras)) if (!(k in m)) m[k] = v;
+        state.history.push(m);
+        state.completedEpochs = m.epoch;
+        state.step = trainer.step;
+        state.trainSeconds += m.trainSeconds;
+        state.interrupted = undefined;
+        await saveRun(out, model, optimizer, learner, loaded.source, state);
+        const perLayer = Object.entries(m.connectivityPerLayer as Record<string, number>)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(', ');
+        log(
+          `epoch ${m.epoch}/${o.epochs}  train loss ${m.trainLoss.toFixed(5)}  train acc ${(100 * m.trainAccuracy).toFixed(2)}%  ` +
+            `test acc ${(100 * (m.testAccuracy ?? Number.NaN)).toFixed(2)}%  connectivity ${r.connectivity.toFixed(4)} (${perLayer})  ` +
+            `pruned ${r.pruned} regrown ${r.regrown}  ` +
+            Object.entries(extras)
+              .map(([k, v]) => `${k} ${formatValue(v)}  `)
+              .join('') +
+            `${m.trainSeconds.toFixed(1)} s (${(m.trainSamples / m.trainSeconds).toFixed(0)} samples/s)`,
+        );
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.stop();
+  }
+
+  if (stop.signal.aborted && state.completedEpochs < o.epochs) {
+    state.interrupted = { epoch: currentEpoch, batches: batchesDone };
+    state.step = trainer.step;
+    await saveRun(out, model, optimizer, learner, loaded.source, state);
+    learner.dispose();
+    model.dispose();
+    optimizer.dispose();
+    throw new Interrupted(
+      `interrupted in epoch ${currentEpoch + 1} after ${batchesDone} of ${perEpoch} batches; checkpoint saved to ${out}; ` +
+        `continue with: synaptogen train --resume ${out} --epochs ${o.epochs}`,
+    );
+  }
 
   const last = state.history.at(-1);
   const conn = measureConnectivity(model);
@@ -183,7 +297,8 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
   const summary: TrainSummary = {
     dataset: o.dataset,
     model: o.model,
-    learner: o.learner,
+    learner: learner.name,
+    learnerOptions: { ...learner.options },
     backend,
     epochs: state.completedEpochs,
     testAccuracy: last?.testAccuracy ?? null,
@@ -191,14 +306,56 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
     trainLoss: last?.trainLoss ?? null,
     connectivity: conn.global,
     connectivityPerLayer: conn.perLayer,
+    pruned: state.history.reduce((a, m) => a + Number(m.pruned ?? 0), 0),
+    regrown: state.history.reduce((a, m) => a + Number(m.regrown ?? 0), 0),
+    learnerReport: lastExtras(state.history),
     trainSeconds: state.trainSeconds,
     samplesPerSecond: state.trainSeconds ? samples / state.trainSeconds : 0,
     checkpoint: out,
     history: state.history,
   };
+  learner.dispose();
   model.dispose();
   optimizer.dispose();
   return summary;
+}
+
+/** Extra report fields of the last epoch (whatever is not a standard metric). */
+function lastExtras(history: EpochMetrics[]): Record<string, unknown> {
+  const last = history.at(-1);
+  if (!last) return {};
+  const standard = new Set([
+    'epoch',
+    'lr',
+    'trainLoss',
+    'trainAccuracy',
+    'trainSamples',
+    'trainSeconds',
+    'testLoss',
+    'testAccuracy',
+    'testSamples',
+    'connectivity',
+    'connectivityPerLayer',
+    'pruned',
+    'regrown',
+    'resumedAfterBatches',
+  ]);
+  return Object.fromEntries(Object.entries(last).filter(([k]) => !standard.has(k)));
+}
+
+/** Gives the learner its saved state (`learner/<key>` tensors and `meta.learner.state`). */
+function restoreLearner(path: string, learner: StructureLearner, data: CheckpointData): void {
+  const meta = data.manifest.meta.learner as { name?: string; state?: Record<string, unknown> } | undefined;
+  if (!meta) {
+    // checkpoints written before structure learners existed are dense runs
+    if (learner.name === 'dense') return;
+    throw new CliError(`checkpoint ${path}: has no learner state (meta.learner is missing)`);
+  }
+  if (meta.name !== learner.name)
+    throw new CliError(`checkpoint ${path}: was trained with learner "${meta.name}", not "${learner.name}"`);
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [name, t] of data.tensors) if (name.startsWith('learner/')) tensors.set(name.slice(8), t);
+  learner.setState({ json: meta.state ?? {}, tensors });
 }
 
 function restoreOptimizer(optimizer: Optimizer, data: CheckpointData): void {
@@ -216,14 +373,19 @@ async function saveRun(
   dir: string,
   model: SpikingModel,
   optimizer: Optimizer,
+  learner: StructureLearner,
+  learnerSource: string,
   state: RunState,
 ): Promise<void> {
   const tensors = modelTensors(model);
   const opt = optimizer.getState();
   for (const [k, t] of Object.entries(opt.tensors)) tensors.set(`optimizer/${k}`, t);
+  const ls = learner.getState();
+  for (const [k, t] of ls.tensors) tensors.set(`learner/${k}`, t);
   await saveCheckpoint(dir, model.config, tensors, {
     run: state,
     optimizer: { kind: opt.kind, config: opt.config, step: opt.step },
+    learner: { name: learner.name, source: learnerSource, options: learner.options, state: ls.json },
     name: basename(dir),
   });
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LearnerFactory, LearnerPlugin } from '../contract.js';
-import { assertLearner, hasLearner, registerLearner } from '../registry.js';
+import { assertLearner, hasLearner, listLearners, registerLearner } from '../registry.js';
 
 export interface LoadLearnerOptions {
   /** Directory relative paths and package names are resolved from (default: process.cwd()). */
@@ -58,9 +58,12 @@ export async function loadLearner(
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(
-      `learner "${specifier}" is neither a built-in learner nor a loadable module (${(e as Error).message})`,
-    );
+    const err = e as NodeJS.ErrnoException;
+    if (!looksLikePath(specifier) && err.code === 'ERR_MODULE_NOT_FOUND')
+      throw new Error(
+        `unknown learner "${specifier}"; expected one of: ${listLearners().join(', ')}, a file path (./my-learner.js) or an installed package name`,
+      );
+    throw new Error(`learner "${specifier}" is not a loadable module (${err.message})`);
   }
   const plugin = pluginFrom(mod, specifier);
   const create: LearnerFactory = (o) => assertLearner(plugin.create(o), `learner plugin ${specifier}`);

@@ -1,0 +1,180 @@
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '@synaptogen/nn';
+import type { Benchmark, BenchRecord } from '../record.js';
+import { type EpochRow, loadMnist, type RunSpec, trainRun } from './gradr-common.js';
+
+/** PyTorch reference (`../shared/peer/RESULTS.md`, same model and hyper-parameters) after 3 epochs. */
+export const PEER_3_EPOCHS: Record<string, { accuracy: number; connectivity: number }> = {
+  '0.001': { accuracy: 0.9712, connectivity: 0.651 },
+  '0.05': { accuracy: 0.9652, connectivity: 0.2137 },
+  '0.1': { accuracy: 0.9578, connectivity: 0.0885 },
+  '0.2': { accuracy: 0.9375, connectivity: 0.0365 },
+  '0.4': { accuracy: 0.8987, connectivity: 0.0162 },
+};
+
+const ALPHAS = [1e-1, 4e-1, 2e-1, 5e-2, 1e-3];
+
+interface RunResult {
+  key: string;
+  label: string;
+  spec: RunSpec;
+  epochs: number;
+  quick: boolean;
+  rows: EpochRow[];
+}
+
+// bundled into dist/run.js: results/ is next to dist/, as in run.ts
+const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+const partialFile = (key: string, quick: boolean, epochs: number) =>
+  join(resultsDir, `gradr-mnist${quick ? '-quick' : ''}.run-${key}${epochs === 3 ? '' : `-e${epochs}`}.json`);
+
+/** Selects runs with GRADR_MNIST_RUNS="0.1,deepr,magnitude" (keys: α values, dense, deepr, magnitude). */
+function selected(key: string): boolean {
+  const only = process.env.GRADR_MNIST_RUNS;
+  if (!only) return true;
+  return only.split(',').some((s) => s.trim() === key || (s.trim() !== '' && Number(s) === Number(key)));
+}
+
+function readPartials(quick: boolean): RunResult[] {
+  if (!existsSync(resultsDir)) return [];
+  const prefix = `gradr-mnist${quick ? '-quick' : ''}.run-`;
+  return readdirSync(resultsDir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as RunResult);
+}
+
+const ORDER = ['dense', ...[...ALPHAS].sort((a, b) => a - b).map(String), 'deepr', 'magnitude'];
+
+function formatTable(results: RunResult[]): string[] {
+  const lines = [
+    'run                    epoch  test acc  connectivity  per layer             peer after 3 epochs',
+  ];
+  const sorted = [...results].sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key));
+  for (const { key, label, rows } of sorted) {
+    const peer = PEER_3_EPOCHS[key];
+    for (const r of rows) {
+      const peerCell =
+        peer && r.epoch === 3
+          ? `${(100 * peer.accuracy).toFixed(2)}% at ${(100 * peer.connectivity).toFixed(2)}%`
+          : '';
+      const layers = Object.values(r.perLayer)
+        .map((v) => `${(100 * v).toFixed(2)}%`)
+        .join(' / ');
+      lines.push(
+        `${label.padEnd(22)}${String(r.epoch).padStart(6)}  ${(100 * r.testAccuracy).toFixed(2).padStart(7)}%  ${(100 * r.connectivity).toFixed(2).padStart(11)}%  ${layers.padEnd(20)}  ${peerCell}`,
+      );
+    }
+  }
+  return lines;
+}
+
+function toRecords(results: RunResult[]): BenchRecord[] {
+  const records: BenchRecord[] = [];
+  for (const { label, spec, rows, epochs, quick } of results) {
+    for (const r of rows) {
+      const config = { learner: spec.learner, options: spec.options, epochs, quick, ...r };
+      records.push(
+        {
+          benchmark: 'gradr-mnist',
+          metric: `${label}/epoch ${r.epoch}/test accuracy`,
+          value: r.testAccuracy,
+          unit: 'fraction',
+          config,
+        },
+        {
+          benchmark: 'gradr-mnist',
+          metric: `${label}/epoch ${r.epoch}/connectivity`,
+          value: r.connectivity,
+          unit: 'fraction',
+          config,
+        },
+      );
+    }
+  }
+  return records;
+}
+
+/**
+ * Grad R reproduction on real MNIST (gradr-mnist-mlp, T=8, batch 128, Adam lr 1e-3, MSE on rate,
+ * pixels in [0, 1], p = 0.95): dense and five α, then Deep R and magnitude pruning at the
+ * connectivity Grad R reached with α = 0.1. Each run also writes `results/gradr-mnist.run-<key>.json`,
+ * so the runs can be split over processes (GRADR_MNIST_RUNS) and a stopped sweep keeps what it
+ * finished; the table and the returned records cover every run file present. GRADR_MNIST_EPOCHS
+ * changes the epoch count (default 3; --quick: 1 epoch on 6000 samples), GRADR_MNIST_MAX_MINUTES
+ * stops each run after the first epoch that ends past that time (long runs).
+ */
+export const gradrMnist: Benchmark = {
+  name: 'gradr-mnist',
+  description:
+    'Grad R on real MNIST vs dense, Deep R and magnitude pruning at matched connectivity (test accuracy and connectivity per epoch)',
+  async run(ctx) {
+    await initBackend({ backend: 'wasm' });
+    const quick = ctx.quick;
+    const epochs = Number(process.env.GRADR_MNIST_EPOCHS ?? (quick ? 1 : 3));
+    const trainLimit = quick ? 6000 : undefined;
+    const testLimit = quick ? 2000 : undefined;
+    const { train, test } = await loadMnist(ctx.dataRoot, trainLimit, testLimit);
+    const setup = {
+      modelName: 'gradr-mnist-mlp',
+      T: 8,
+      train,
+      test,
+      epochs,
+      batchSize: 128,
+      lr: 1e-3,
+      seed: 0,
+      trainLimit,
+      maxSeconds: process.env.GRADR_MNIST_MAX_MINUTES
+        ? 60 * Number(process.env.GRADR_MNIST_MAX_MINUTES)
+        : undefined,
+      log: ctx.log,
+    };
+    const run = async (key: string, spec: RunSpec) => {
+      if (!selected(key)) return undefined;
+      const rows = await trainRun(spec, setup);
+      // a run stopped by GRADR_MNIST_MAX_MINUTES is stored with the epochs it did
+      const result: RunResult = { key, label: spec.label, spec, epochs, quick, rows };
+      const file = partialFile(key, quick, epochs);
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+      renameSync(`${file}.tmp`, file);
+      return rows;
+    };
+
+    for (const alpha of ALPHAS)
+      await run(String(alpha), {
+        label: `gradr α=${alpha}`,
+        learner: 'gradr',
+        options: { alpha, targetSparsity: 0.95 },
+      });
+    await run('dense', { label: 'dense (Adam)', learner: 'dense', options: {} });
+
+    if (selected('deepr') || selected('magnitude')) {
+      // matched to Grad R α = 0.1: this process's run, else its run file, else GRADR_MATCH_CONNECTIVITY
+      const ref = readPartials(quick).find((r) => r.key === '0.1' && r.epochs === epochs);
+      const target = ref?.rows.at(-1)?.connectivity ?? Number(process.env.GRADR_MATCH_CONNECTIVITY);
+      if (!(target > 0 && target < 1))
+        throw new Error(
+          'gradr-mnist: Deep R and magnitude need the connectivity of Grad R α = 0.1 (run it first, or set GRADR_MATCH_CONNECTIVITY)',
+        );
+      const sparsity = Number((1 - target).toFixed(4));
+      ctx.log(`matching connectivity ${(100 * target).toFixed(2)}% (Grad R α=0.1${ref ? '' : ', given'})`);
+      await run('deepr', {
+        label: `deepr @${(100 * target).toFixed(1)}%`,
+        learner: 'deepr',
+        options: { targetSparsity: sparsity, seed: 0 },
+      });
+      const steps = Math.ceil((trainLimit ?? train.count) / 128) * epochs;
+      await run('magnitude', {
+        label: `magnitude @${(100 * target).toFixed(1)}%`,
+        learner: 'magnitude',
+        // prune over the first two thirds of training, fine-tune the rest (Zhu & Gupta)
+        options: { targetSparsity: sparsity, scope: 'global', endStep: Math.round((2 * steps) / 3) },
+      });
+    }
+    const all = readPartials(quick).filter((r) => r.epochs === epochs);
+    for (const line of formatTable(all)) ctx.log(line);
+    return toRecords(all);
+  },
+};

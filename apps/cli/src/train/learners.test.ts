@@ -1,0 +1,236 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The built CLI as a plain Node process (tfjs gradient registration differs under vitest, DESIGN.md).
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../../..');
+const bin = resolve(here, '../../dist/bin.js');
+const dataRoot = process.env.SYNAPTOGEN_DATA ?? resolve(repoRoot, '../shared/data');
+const env = { ...process.env, SYNAPTOGEN_DATA: dataRoot };
+
+function cli(args: string[], cwd = repoRoot) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, cwd, timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'synaptogen-learners-'));
+const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+/** Checkpoint tensors by name, as raw bytes. */
+function tensors(dir: string): Map<string, Buffer> {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const data = readFileSync(join(dir, manifest.weightsFile));
+  return new Map(
+    manifest.tensors.map((t: { name: string; offset: number; byteLength: number }) => [
+      t.name,
+      data.subarray(t.offset, t.offset + t.byteLength),
+    ]),
+  );
+}
+
+function expectSameTensors(a: string, b: string) {
+  const ta = tensors(a);
+  const tb = tensors(b);
+  expect([...tb.keys()].sort()).toEqual([...ta.keys()].sort());
+  for (const [name, bytes] of ta) expect(bytes.equals(tb.get(name)!), name).toBe(true);
+}
+
+/** Epoch metrics without the wall-clock fields. */
+const timeless = (h: Array<Record<string, unknown>>) =>
+  h.map(({ trainSeconds: _t, resumedAfterBatches: _r, ...rest }) => rest);
+
+const small = ['--train-limit', '640', '--test-limit', '200', '--quiet'];
+
+describe('synaptogen train with structure learners', () => {
+  it('rejects bad learner input with one clear line', () => {
+    const dir = tmp();
+    const badJson = join(dir, 'bad.json');
+    writeFileSync(badJson, '{"learner": "gradr",');
+    const unknownKey = join(dir, 'unknown.json');
+    writeFileSync(unknownKey, JSON.stringify({ learner: 'gradr', alfa: 0.1 }));
+    const badValue = join(dir, 'value.json');
+    writeFileSync(badValue, JSON.stringify({ alpha: -1 }));
+    const cases: Array<[string[], RegExp]> = [
+      [['--learner', 'gradient-rewiring'], /unknown learner "gradient-rewiring"; expected one of: .*gradr/],
+      [
+        ['--learner', 'gradr', '--target-sparsity', '0.3'],
+        /gradr: option "targetSparsity" must be in \[0\.5, 1\)/,
+      ],
+      [
+        ['--learner', 'gradr', '--target-sparsity', '1.5'],
+        /--target-sparsity expects a number in \[0, 1\), got "1\.5"/,
+      ],
+      [['--learner', 'magnitude', '--alpha', '0.1'], /magnitude: unknown option "alpha"/],
+      [
+        ['--learner', 'gradr', '--learner-option', 'nokey'],
+        /--learner-option expects key=value, got "nokey"/,
+      ],
+      [
+        ['--learner', './no/such/learner.js'],
+        /learner plugin .*no\/such\/learner\.js: file .* does not exist/,
+      ],
+      [['--config', badJson], /--config .*bad\.json: not valid JSON/],
+      [['--config', unknownKey], /--config .*unknown\.json: unknown key "alfa"; expected flag names such as/],
+      [['--config', badValue], /--config .*value\.json: --alpha expects a positive number, got "-1"/],
+      [['--config', join(dir, 'missing.json')], /--config .*missing\.json: cannot read the file \(ENOENT\)/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(['train', ...args, '--out', join(dir, 'never')]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('Grad R: epoch lines and summary carry connectivity and pruned/regrown; --resume continues exactly', () => {
+    const dir = tmp();
+    const gradr = ['--learner', 'gradr', '--alpha', '0.2', '--target-sparsity', '0.95', ...small];
+    const straight = cli(['train', ...gradr, '--epochs', '2', '--json', '--out', join(dir, 'straight')]);
+    expect(straight.code, straight.stderr).toBe(0);
+    const s = summaryOf(straight.stdout);
+    expect(s).toMatchObject({
+      learner: 'gradr',
+      learnerOptions: { alpha: 0.2, targetSparsity: 0.95 },
+      epochs: 2,
+    });
+    expect(s.connectivity).toBeLessThan(1);
+    expect(Object.keys(s.connectivityPerLayer)).toEqual(['body.1.weight', 'body.3.weight']);
+    expect(s.pruned).toBeGreaterThan(0);
+    expect(s.pruned).toBe(s.history[0].pruned + s.history[1].pruned);
+    // the learner's report (θ > 0) and the weights measured by the CLI agree
+    expect(s.history[1].connectivity).toBeCloseTo(s.connectivity, 12);
+    const manifest = JSON.parse(readFileSync(join(dir, 'straight', 'manifest.json'), 'utf8'));
+    const names = manifest.tensors.map((t: { name: string }) => t.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['learner/theta/body.1.weight', 'learner/sign/body.1.weight']),
+    );
+    expect(names.some((n: string) => n.startsWith('learner/adam/'))).toBe(true);
+    expect(manifest.meta.learner).toMatchObject({ name: 'gradr', state: { t: 10 } });
+
+    const first = cli([
+      'train',
+      ...gradr.filter((a) => a !== '--quiet'),
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'resumed'),
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(
+      /epoch 1\/1 .*connectivity 0\.\d{4} \(body\.1\.weight 0\.\d{4}, body\.3\.weight 0\.\d{4}\)\s+pruned \d+ regrown \d+/,
+    );
+    const second = cli(['train', '--resume', join(dir, 'resumed'), '--epochs', '2', '--json', '--quiet']);
+    expect(second.code, second.stderr).toBe(0);
+    const r = summaryOf(second.stdout);
+    expect(timeless(r.history)).toEqual(timeless(s.history));
+    expect(r.connectivity).toBe(s.connectivity);
+    expectSameTensors(join(dir, 'straight'), join(dir, 'resumed'));
+  });
+
+  it('loads a third-party learner from a file (apps/examples/learner-plugin) with --config and --learner-option', () => {
+    const dir = tmp();
+    const config = join(dir, 'run.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        learner: './apps/examples/learner-plugin/index.js',
+        'train-limit': 256,
+        testLimit: 100,
+        epochs: 1,
+      }),
+    );
+    const r = cli([
+      'train',
+      '--config',
+      config,
+      '--target-sparsity',
+      '0.75',
+      '--learner-option',
+      'seed=3',
+      '--json',
+      '--out',
+      join(dir, 'plugin'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = summaryOf(r.stdout);
+    expect(s).toMatchObject({ learner: 'random-pruning', learnerOptions: { targetSparsity: 0.75, seed: 3 } });
+    expect(s.history[0].trainSamples).toBe(256); // from the config file
+    expect(s.connectivity).toBeGreaterThan(0.23);
+    expect(s.connectivity).toBeLessThan(0.27);
+    expect(s.pruned).toBe(Math.round((1 - s.connectivity) * (784 * 800 + 800 * 10)));
+    expect(s.learnerReport).toEqual({ maskedLayers: 2 }); // an extra report field, passed through
+    expect(r.stderr).toMatch(/epoch 1\/1 .*pruned \d+ regrown 0\s+maskedLayers 2/);
+    // the checkpoint names the plugin by absolute path: --resume works from another directory
+    const resumed = cli(
+      ['train', '--resume', join(dir, 'plugin'), '--epochs', '2', '--json', '--quiet'],
+      dir,
+    );
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(summaryOf(resumed.stdout).connectivity).toBe(s.connectivity);
+  });
+
+  it('Ctrl-C mid-epoch saves a loadable checkpoint, exits cleanly, and --resume finishes the epoch exactly', async () => {
+    const dir = tmp();
+    const args = [
+      '--learner',
+      'gradr',
+      '--alpha',
+      '0.2',
+      '--batch-size',
+      '8',
+      '--train-limit',
+      '400',
+      '--test-limit',
+      '100',
+    ];
+    const child = spawn(
+      process.execPath,
+      [bin, 'train', ...args, '--log-every', '5', '--out', join(dir, 'cut')],
+      {
+        env,
+        cwd: repoRoot,
+      },
+    );
+    let stderr = '';
+    let stdout = '';
+    let pressed = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      // press Ctrl-C once, when the progress lines show that 10 steps have run
+      if (!pressed && /epoch 1 batch 10\/50/.test(stdout)) {
+        pressed = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(code, stderr + stdout).toBe(130);
+    const m =
+      /interrupted in epoch 1 after (\d+) of 50 batches; checkpoint saved to .*cut; continue with: synaptogen train --resume/.exec(
+        stderr,
+      );
+    expect(m, stderr).not.toBeNull();
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    const manifest = JSON.parse(readFileSync(join(dir, 'cut', 'manifest.json'), 'utf8'));
+    expect(manifest.meta.run.interrupted).toEqual({ epoch: 0, batches: Number(m![1]) });
+    expect(Number(m![1])).toBeGreaterThanOrEqual(10);
+    expect(Number(m![1])).toBeLessThan(50);
+    expect(manifest.meta.run.completedEpochs).toBe(0);
+
+    const resumed = cli(['train', '--resume', join(dir, 'cut'), '--epochs', '1', '--json', '--quiet']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const r = summaryOf(resumed.stdout);
+    expect(r.history).toHaveLength(1);
+    expect(r.history[0].trainSamples).toBe(400 - 8 * Number(m![1]));
+    // the same epoch without the interruption ends with the same weights, θ and Adam moments
+    const straight = cli(['train', ...args, '--quiet', '--out', join(dir, 'straight')]);
+    expect(straight.code, straight.stderr).toBe(0);
+    expectSameTensors(join(dir, 'straight'), join(dir, 'cut'));
+  });
+});
