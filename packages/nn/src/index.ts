@@ -18,10 +18,13 @@ export {
 export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.js';
 export { conv2dTrainable, filterGradient } from './layers/conv-route.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
+export { GlobalAvgPool } from './layers/global-pool.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { createNode, Neuron, type NeuronSpec } from './layers/neuron.js';
+export { PreActBlock } from './layers/preact-block.js';
 export { Sequential } from './layers/sequential.js';
 export { AvgPool2d, Dropout, Flatten, GroupAverage, MaxPool2d } from './layers/shape.js';
+export { type ChannelConsumer, type ChannelGroup, channelGroups } from './models/channel-groups.js';
 export { type LossName, type ModelConfig, SpikingModel } from './models/spiking-model.js';
 export {
   buildModel,

@@ -4,6 +4,7 @@ import { Dense } from './dense.js';
 import { GradR, type GradROptions } from './gradr.js';
 import { type MagnitudeOptions, MagnitudePruning } from './magnitude.js';
 import { registerLearner } from './registry.js';
+import { SCA, type SCAOptions } from './sca/learner.js';
 
 /** The learners this package ships, by registry name. */
 export const BUILTIN_LEARNERS: Record<string, { factory: LearnerFactory; description: string }> = {
@@ -24,6 +25,11 @@ export const BUILTIN_LEARNERS: Record<string, { factory: LearnerFactory; descrip
   magnitude: {
     factory: (o) => new MagnitudePruning(o as MagnitudeOptions),
     description: 'gradual magnitude pruning, cubic schedule (targetSparsity, scope, frequency)',
+  },
+  sca: {
+    factory: (o) => new SCA(o as SCAOptions),
+    description:
+      'SCA: conv channels ranked by spiking activity, pruned during training, regrown by |∂L/∂γ| (sparsity, regrow, score, maskMode, pruneInterval, warmup)',
   },
 };
 

@@ -25,4 +25,5 @@ export {
   registerLearner,
   UnknownLearnerError,
 } from './registry.js';
+export * from './sca/index.js';
 export { type ThetaEntry, ThetaLearner } from './theta.js';

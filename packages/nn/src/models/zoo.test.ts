@@ -29,7 +29,7 @@ describe('model zoo', () => {
     for (const name of MODEL_NAMES) {
       const model = createModel(name, {
         T: 1,
-        width: name === 'gradr-cifar-net' || name === 'sca-vgg16' ? 0.125 : 1,
+        width: ['gradr-cifar-net', 'sca-vgg16', 'preresnet18'].includes(name) ? 0.125 : 1,
       });
       const x = tf.zeros([2, ...model.config.inputShape]);
       expect(model.forward(x, { training: false }).shape, name).toEqual([2, 10]);

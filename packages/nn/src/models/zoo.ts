@@ -1,7 +1,9 @@
 import { BatchNorm1d, BatchNorm2d } from '../layers/batchnorm.js';
 import { Conv2d } from '../layers/conv2d.js';
+import { GlobalAvgPool } from '../layers/global-pool.js';
 import { Linear } from '../layers/linear.js';
 import { Neuron, type NeuronSpec } from '../layers/neuron.js';
+import { PreActBlock } from '../layers/preact-block.js';
 import { Sequential } from '../layers/sequential.js';
 import { Dropout, Flatten, GroupAverage, MaxPool2d } from '../layers/shape.js';
 import type { Module } from '../module.js';
@@ -67,11 +69,21 @@ function convStack(cfg: ModelConfig, plan: Array<number | 'M'>, neuron: () => Ne
       h = Math.floor(h / 2);
       w = Math.floor(w / 2);
     } else {
-      layers.push(...convBlock(c, item, neuron, rng));
-      c = item;
+      // compacted models (channel pruning) store their per-conv widths in extra.channels
+      const out = channelOverride(cfg, `body.${layers.length}`) ?? item;
+      layers.push(...convBlock(c, out, neuron, rng));
+      c = out;
     }
   }
   return { layers, features: h * w * c };
+}
+
+/** Out-channels of the conv at `path` when the config overrides it (`extra.channels`, by module path). */
+function channelOverride(cfg: ModelConfig, path: string): number | undefined {
+  const n = (cfg.extra?.channels as Record<string, number> | undefined)?.[path];
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1))
+    throw new Error(`${cfg.name}: extra.channels["${path}"] must be a positive integer, got ${n}`);
+  return n;
 }
 
 const scaled = (n: number, width: number) => Math.max(1, Math.round(n * width));
@@ -160,6 +172,27 @@ export const MODELS: Record<string, ModelDefinition> = {
       return [...layers, new Flatten(), new Linear(features, cfg.classes, rng)];
     },
   },
+  preresnet18: {
+    description:
+      'Pre-ResNet-18: conv 64, 4 stages × 2 pre-activation blocks (BN → IF → conv, 64…512), BN → IF → global mean → Linear; T = 4',
+    defaults: { T: 4, inputShape: [3, 32, 32], classes: 10, loss: 'cross-entropy' },
+    build: (cfg, neuron, rng, width) => {
+      const s = (n: number) => scaled(n, width);
+      const [c0] = frameShape(cfg);
+      const stem = s(64);
+      const layers: Module[] = [new Conv2d(c0, stem, rng, { kernelSize: 3, padding: 1, bias: false })];
+      let c = stem;
+      for (const [stage, planes] of [64, 128, 256, 512].entries()) {
+        for (let b = 0; b < 2; b++) {
+          const out = s(planes);
+          const mid = channelOverride(cfg, `body.${layers.length}.conv1`) ?? out;
+          layers.push(new PreActBlock(c, mid, out, stage > 0 && b === 0 ? 2 : 1, neuron, rng));
+          c = out;
+        }
+      }
+      return [...layers, new BatchNorm2d(c), neuron(), new GlobalAvgPool(), new Linear(c, cfg.classes, rng)];
+    },
+  },
 };
 
 export const MODEL_NAMES = Object.keys(MODELS);
@@ -170,6 +203,7 @@ const DEFAULT_NEURON: Record<string, NeuronSpec> = {
   'sca-vgg16': SCA_IF,
   'sca-vgg-small': SCA_IF,
   'conv-small': SCA_IF,
+  preresnet18: SCA_IF,
 };
 
 export class UnknownModelError extends Error {

@@ -157,7 +157,7 @@ export class Trainer {
     let batchIndex = 0;
     for await (const batch of source) {
       if (options.signal?.aborted) break;
-      const n = batch.shape[0];
+      const n = batch.labels.length; // shape[0] is T for time-major event frames
       const r = this.trainStep(batch, { epoch, batchIndex });
       lossSum += r.loss * n;
       correct += r.correct;
@@ -185,7 +185,7 @@ export class Trainer {
     model.eval();
     try {
       for await (const batch of source) {
-        const n = batch.shape[0];
+        const n = batch.labels.length;
         const [l, c] = tf.tidy(() => {
           const x = tf.tensor(batch.inputs, [...batch.shape], 'float32');
           const y = tf.tensor1d(Int32Array.from(batch.labels), 'int32');

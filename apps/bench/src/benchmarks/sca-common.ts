@@ -1,0 +1,213 @@
+// Shared by the sca-* benchmarks: dense vs SCA training runs, SOP counting, inference timing.
+import { batches, type ImageDataset } from '@synaptogen/datasets/node';
+import {
+  Conv2d,
+  createModel,
+  type EpochMetrics,
+  initBackend,
+  Linear,
+  SGD,
+  type Signal,
+  type SpikingModel,
+  Trainer,
+} from '@synaptogen/nn';
+import { compactModel, SCA, type SCAOptions } from '@synaptogen/structure';
+import { useWasmSimd } from '@synaptogen/wasm-simd';
+import * as tf from '@tensorflow/tfjs-core';
+
+export async function startBackend(): Promise<{ backend: string; threads: number }> {
+  const backend = await initBackend({ backend: 'wasm' });
+  // default: stock tfjs-backend-wasm kernels (nn routes conv gradients through forward convs);
+  // SCA_SIMD=1 adds @synaptogen/wasm-simd (its fused neuron kernel fails on direct-encoded input for now)
+  if (process.env.SCA_SIMD !== '1') return { backend, threads: 1 };
+  const simd = await useWasmSimd();
+  return { backend, threads: simd.threads };
+}
+
+export interface RunSpec {
+  model: string;
+  width: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  /** null: dense. */
+  sca: SCAOptions | null;
+  augment: boolean;
+}
+
+/**
+ * Dense, SCA with the reference's soft masks, and SCA with hard masks (p = 0.7, q = 0.1), all with the
+ * same model, epochs, seed and data order; SCA_VARIANTS="dense,sca-hard" selects a subset.
+ */
+export function scaVariants(base: RunSpec): [string, RunSpec][] {
+  const all: [string, RunSpec][] = [
+    ['dense', base],
+    ['sca', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'soft' } }],
+    ['sca-hard', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'hard' } }],
+  ];
+  const only = process.env.SCA_VARIANTS?.split(',').map((s) => s.trim());
+  return only ? all.filter(([label]) => only.includes(label)) : all;
+}
+
+export interface RunOutcome {
+  history: EpochMetrics[];
+  testAccuracy: number;
+  channelsKept: number;
+  testSamples?: number;
+  /** Trainable parameters after compaction (equal to the dense count for dense runs). */
+  parameters: number;
+  parametersDense: number;
+  trainSeconds: number;
+  model: SpikingModel;
+}
+
+const normalizes = (ds: ImageDataset) => ds.channels === 3 && !ds.timesteps;
+const inputShape = (ds: ImageDataset) =>
+  ds.timesteps ? [ds.timesteps, ds.channels, ds.height, ds.width] : [ds.channels, ds.height, ds.width];
+
+export const testBatches = (ds: ImageDataset) =>
+  batches(ds, { batchSize: 200, shuffle: false, normalize: normalizes(ds) });
+
+/** Trains from scratch with SGD (momentum 0.9), evaluating after every epoch. */
+export async function trainRun(
+  spec: RunSpec,
+  train: ImageDataset,
+  test: ImageDataset,
+  log: (l: string) => void,
+  label: string,
+): Promise<RunOutcome> {
+  const model = createModel(spec.model, {
+    width: spec.width,
+    inputShape: inputShape(train),
+    classes: train.classes,
+    seed: spec.seed,
+  });
+  const params = new Map(model.namedParameters().filter(([, v]) => v.trainable));
+  const optimizer = new SGD(params, { lr: spec.lr, momentum: 0.9 });
+  const sca = spec.sca ? new SCA(spec.sca) : null;
+  sca?.attach(model, { tf, lr: spec.lr, seed: spec.seed });
+  sca?.setOptimizer(optimizer);
+  const trainer = new Trainer({ model, optimizer, hooks: sca ? [sca] : [] });
+  const history = await trainer.fit({
+    epochs: spec.epochs,
+    train: (epoch) =>
+      batches(train, {
+        batchSize: spec.batchSize,
+        seed: spec.seed,
+        epoch,
+        augment: spec.augment && normalizes(train) ? { cropPadding: 4, flip: true } : undefined,
+        normalize: normalizes(train),
+      }),
+    onEpoch: (m) =>
+      log(
+        `${label}: epoch ${m.epoch}/${spec.epochs} train loss ${m.trainLoss.toFixed(4)} train acc ${(100 * m.trainAccuracy).toFixed(2)}%` +
+          (typeof m.channelsKept === 'number' ? ` channels ${(100 * m.channelsKept).toFixed(1)}%` : '') +
+          ` ${m.trainSeconds.toFixed(0)} s`,
+      ),
+  });
+  // the test split is evaluated once, after training (evaluating 10000 images every epoch costs minutes)
+  const evaluation = await trainer.evaluate(testBatches(test));
+  log(`${label}: test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.samples} samples`);
+  const c = compactModel(model);
+  c.model.dispose();
+  sca?.dispose();
+  optimizer.dispose();
+  const last = history.at(-1);
+  return {
+    history,
+    testAccuracy: evaluation.accuracy,
+    channelsKept: (last?.channelsKept as number | undefined) ?? 1,
+    parameters: c.parametersAfter,
+    parametersDense: c.parametersBefore,
+    trainSeconds: history.reduce((a, m) => a + m.trainSeconds, 0),
+    model,
+  };
+}
+
+/**
+ * Synaptic operations per sample, measured: for every conv/linear layer fed by spikes, the number of
+ * (spike, existing synapse) pairs over all T steps — the sum of the layer applied to the spikes with
+ * its weights replaced by 1 where w ≠ 0. Layers fed by the analog input (direct encoding) count as
+ * MACs: nonzero weights × output positions, once per sample.
+ */
+export async function measureOps(
+  model: SpikingModel,
+  ds: ImageDataset,
+  limit: number,
+): Promise<{ sops: number; macs: number }> {
+  let sops = 0;
+  let macs = 0;
+  let samples = 0;
+  const ctx = { T: model.T, training: false };
+  const wasTraining = model.training;
+  model.eval();
+  for await (const b of batches(ds, { batchSize: 100, shuffle: false, normalize: normalizes(ds), limit })) {
+    const n = b.labels.length;
+    const [s, m] = tf.tidy(() => {
+      model.resetState();
+      const x = tf.tensor(b.inputs, b.shape);
+      let sig: Signal =
+        x.rank === 5
+          ? { x: tf.transpose(x, [0, 1, 3, 4, 2]), temporal: true }
+          : { x: tf.transpose(x, [0, 2, 3, 1]), temporal: false };
+      let sopT = tf.scalar(0);
+      let macT = tf.scalar(0);
+      for (const layer of model.body.layers) {
+        if (layer instanceof Conv2d || layer instanceof Linear) {
+          const ind = tf.cast(tf.notEqual(layer.weight, 0), 'float32');
+          const flat = sig.temporal ? tf.reshape(sig.x, [-1, ...sig.x.shape.slice(2)]) : sig.x;
+          if (sig.temporal) {
+            const count =
+              layer instanceof Conv2d
+                ? tf.sum(tf.conv2d(flat as tf.Tensor4D, ind as tf.Tensor4D, layer.stride, layer.padding))
+                : tf.sum(tf.matMul(flat as tf.Tensor2D, ind as tf.Tensor2D));
+            sopT = tf.add(sopT, count);
+          } else {
+            const out = layer.outputShape(flat.shape.slice(1));
+            const positions = layer instanceof Conv2d ? out[0] * out[1] : 1;
+            macT = tf.add(macT, tf.scalar(tf.sum(ind).dataSync()[0] * positions * n));
+          }
+        }
+        sig = layer.call(sig, ctx);
+      }
+      return [sopT, macT];
+    });
+    sops += s.dataSync()[0];
+    macs += m.dataSync()[0];
+    tf.dispose([s, m]);
+    samples += n;
+  }
+  model.resetState();
+  model.train(wasTraining);
+  return { sops: sops / samples, macs: macs / samples };
+}
+
+/** Median seconds per `predict` of `x` over `repeats` runs after one warm-up. */
+export function timePredict(model: SpikingModel, x: tf.Tensor, repeats: number): number {
+  model.predict(x).dispose();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    const y = model.predict(x);
+    y.dataSync();
+    times.push((performance.now() - t0) / 1000);
+    y.dispose();
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+/** A subset of a dataset by sample indices (held-out splits of the 1000 N-MNIST samples). */
+export function subset(ds: ImageDataset, indices: readonly number[]): ImageDataset {
+  const size = (ds.timesteps ?? 1) * ds.channels * ds.height * ds.width;
+  const images = new (ds.images.constructor as { new (n: number): Uint8Array | Float32Array })(
+    indices.length * size,
+  );
+  indices.forEach((s, i) => {
+    images.set(ds.images.subarray(s * size, (s + 1) * size), i * size);
+  });
+  return { ...ds, images, labels: Uint8Array.from(indices, (s) => ds.labels[s]), count: indices.length };
+}
+
+export { compactModel };

@@ -1,0 +1,131 @@
+import { join } from 'node:path';
+import { initBackend, modelTensors } from '@synaptogen/nn';
+import { saveCheckpoint } from '@synaptogen/nn/node';
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import {
+  fraction,
+  loadSplits,
+  markdownTable,
+  pct,
+  positiveInt,
+  positiveNumber,
+  type RunOptions,
+  trainVariant,
+  type Variant,
+  type VariantResult,
+  writeAtomic,
+} from './sca-experiment.js';
+
+interface AblateFlags extends RunOptions {
+  sparsity: number;
+  regrow: number;
+  maskMode: string;
+  variants?: string;
+  out: string;
+  saveDir?: string;
+  json?: boolean;
+  backend: 'wasm' | 'cpu' | 'auto';
+}
+
+/** The ablations reviewers asked for: prune vs prune+regrow, and the three channel scores. */
+function variants(o: AblateFlags): Variant[] {
+  const sca = (score: string, regrow: number) => ({
+    name: 'sca',
+    options: { sparsity: o.sparsity, regrow, score, maskMode: o.maskMode },
+  });
+  return [
+    { name: 'dense', learner: null },
+    { name: 'prune-only', learner: sca('activity', 0) },
+    { name: 'prune+regrow', learner: sca('activity', o.regrow) },
+    { name: 'score=firing-rate', learner: sca('firing-rate', o.regrow) },
+    { name: 'score=pre-reset', learner: sca('pre-reset', o.regrow) },
+  ];
+}
+
+export function registerAblate(program: Command): void {
+  program
+    .command('ablate')
+    .description(
+      'SCA ablations on one setup: dense, prune-only vs prune+regrow, and the activity / firing-rate / pre-reset scores; writes a table',
+    )
+    .option('--dataset <name>', 'dataset (data root as for train)', 'cifar10')
+    .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
+    .option('--model <name>', 'model of the zoo', 'conv-small')
+    .option('--width <x>', 'channel width multiplier', positiveNumber('--width'))
+    .option('--timesteps <T>', 'time steps (default: the model reference)', positiveInt('--timesteps'))
+    .option('--epochs <n>', 'epochs per variant (the same for all)', positiveInt('--epochs'), 2)
+    .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'), 32)
+    .option('--lr <x>', 'SGD learning rate (momentum 0.9)', positiveNumber('--lr'), 0.05)
+    .option('--train-limit <n>', 'training samples', positiveInt('--train-limit'), 2000)
+    .option('--test-limit <n>', 'test samples', positiveInt('--test-limit'), 1000)
+    .option('--sparsity <p>', 'final channel sparsity p', fraction('--sparsity'), 0.7)
+    .option('--regrow <q>', 'regrowth ratio q (prune-only uses 0)', fraction('--regrow'), 0.1)
+    .option('--mask-mode <mode>', 'soft (reference) or hard', 'soft')
+    .option(
+      '--variants <list>',
+      'comma-separated subset of: dense, prune-only, prune+regrow, score=firing-rate, score=pre-reset',
+    )
+    .option('--seed <n>', 'seed of initialisation, order and augmentation', (v) => Number(v), 0)
+    .option('--out <file>', 'Markdown table to write (atomically)', 'ablation.md')
+    .option(
+      '--save-dir <dir>',
+      'also save each trained model as a checkpoint <dir>/<variant> (input for robustness)',
+    )
+    .option('--backend <name>', 'wasm, cpu or auto', 'wasm')
+    .option('--json', 'print the results as JSON on stdout')
+    .action(async (o: AblateFlags) => {
+      if (!['soft', 'hard'].includes(o.maskMode))
+        throw new CliError(`--mask-mode must be soft or hard, got "${o.maskMode}"`, 2);
+      if (o.sparsity + o.regrow > 1)
+        throw new CliError(`--sparsity + --regrow must be ≤ 1, got ${o.sparsity} + ${o.regrow}`, 2);
+      if (!Number.isInteger(o.seed)) throw new CliError(`--seed must be an integer, got ${o.seed}`, 2);
+      let selected = variants(o);
+      if (o.variants) {
+        const wanted = o.variants.split(',').map((s) => s.trim());
+        const unknown = wanted.filter((w) => !selected.some((v) => v.name === w));
+        if (unknown.length)
+          throw new CliError(
+            `--variants: unknown ${unknown.join(', ')}; expected: ${selected.map((v) => v.name).join(', ')}`,
+            2,
+          );
+        selected = selected.filter((v) => wanted.includes(v.name));
+      }
+      const backend = await initBackend({ backend: o.backend });
+      const data = await loadSplits(o);
+      const log = (l: string) => process.stderr.write(`${l}\n`);
+      const results: VariantResult[] = [];
+      for (const v of selected) {
+        const { model, result } = await trainVariant(o, v, data, log);
+        results.push(result);
+        if (o.saveDir) {
+          const dir = join(o.saveDir, v.name.replace(/[^a-z0-9+.-]/gi, '_'));
+          await saveCheckpoint(dir, model.config, modelTensors(model), {
+            dataset: o.dataset,
+            variant: v.name,
+            learner: result.learner,
+            learnerOptions: result.options,
+            testAccuracy: result.testAccuracy,
+          });
+        }
+        model.dispose();
+      }
+      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${o.trainLimit} train / ${o.testLimit} test samples, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
+      const table = markdownTable(
+        ['variant', 'score', 'regrow q', 'test acc', 'channels kept', 'parameters (compacted)', 'train s'],
+        results.map((r) => [
+          r.variant,
+          (r.options.score as string | undefined) ?? '—',
+          r.learner === 'dense' ? '—' : String(r.options.regrow),
+          pct(r.testAccuracy),
+          pct(r.channelsKept),
+          `${r.parameters} (${pct(r.parameters / r.parametersDense)})`,
+          r.trainSeconds.toFixed(1),
+        ]),
+      );
+      writeAtomic(o.out, `# SCA ablation\n\n${setup}\n\n${table}\n`);
+      log(`wrote ${o.out}`);
+      if (o.json) process.stdout.write(`${JSON.stringify({ setup, results })}\n`);
+      else process.stdout.write(`${table}\n`);
+    });
+}
