@@ -382,3 +382,184 @@ export function addInto(c: usize, src: usize, count: i32): void {
     v128.store(c + o, f32x4.add(v128.load(c + o), v128.load(src + o)));
   }
 }
+
+/**
+ * Throughput probe for the machine's 128-bit SIMD peak: per round, 6 independent f32x4 multiply
+ * chains and 6 independent add chains (48 flops per round; enough chains to cover the latencies,
+ * few enough to stay in registers). Returns a lane sum so that the work cannot be elided.
+ */
+export function simdPeakProbe(iters: i32, seed: f32): f32 {
+  const m = f32x4.splat(0.999999);
+  const c = f32x4.splat(1e-7);
+  let p0 = f32x4.splat(seed + 0);
+  let p1 = f32x4.splat(seed + 1);
+  let p2 = f32x4.splat(seed + 2);
+  let p3 = f32x4.splat(seed + 3);
+  let p4 = f32x4.splat(seed + 4);
+  let p5 = f32x4.splat(seed + 5);
+  let q0 = f32x4.splat(seed - 0);
+  let q1 = f32x4.splat(seed - 1);
+  let q2 = f32x4.splat(seed - 2);
+  let q3 = f32x4.splat(seed - 3);
+  let q4 = f32x4.splat(seed - 4);
+  let q5 = f32x4.splat(seed - 5);
+  for (let i = 0; i < iters; i++) {
+    p0 = f32x4.mul(p0, m);
+    q0 = f32x4.add(q0, c);
+    p1 = f32x4.mul(p1, m);
+    q1 = f32x4.add(q1, c);
+    p2 = f32x4.mul(p2, m);
+    q2 = f32x4.add(q2, c);
+    p3 = f32x4.mul(p3, m);
+    q3 = f32x4.add(q3, c);
+    p4 = f32x4.mul(p4, m);
+    q4 = f32x4.add(q4, c);
+    p5 = f32x4.mul(p5, m);
+    q5 = f32x4.add(q5, c);
+  }
+  let s = f32x4.add(p0, q0);
+  s = f32x4.add(s, f32x4.add(p1, q1));
+  s = f32x4.add(s, f32x4.add(p2, q2));
+  s = f32x4.add(s, f32x4.add(p3, q3));
+  s = f32x4.add(s, f32x4.add(p4, q4));
+  s = f32x4.add(s, f32x4.add(p5, q5));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
+
+/** simdPeakProbe on a worker thread: the result goes to `out` (parallel jobs return nothing). */
+export function simdPeakRange(iters: i32, out: usize): void {
+  store<f32>(out, simdPeakProbe(iters, <f32>out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward: Y[pt × Co] = Xcol_tile · W with the same 4×8 micro-kernel (gemmAB, inner dim K).
+// Panels: A = im2col tile packed as [ptp/4][K][4]; B = W packed once as [Cop/8][K][8].
+// ---------------------------------------------------------------------------------------------
+
+/** Pack W [K × Co] (row-major) into [Cop/8][K][8] column panels (columns past Co are zero). */
+export function packFilterCols8(w: usize, b: usize, kTotal: i32, co: i32): void {
+  const cop = (co + 7) & ~7;
+  memory.fill(b, 0, (<usize>kTotal * <usize>cop) << 2);
+  for (let k = 0; k < kTotal; k++) {
+    const row = w + ((<usize>k * <usize>co) << 2);
+    for (let j = 0; j < co; j++) {
+      store<f32>(
+        b + ((<usize>(j >> 3) * <usize>kTotal + <usize>k) << 5) + ((<usize>(j & 7)) << 2),
+        load<f32>(row + ((<usize>j) << 2)),
+      );
+    }
+  }
+}
+
+/** im2col of `pt` pixels from p0 into [ptp/4][K][4] panels (pixel rows past pt are zero). */
+export function packIm2colT4(
+  x: usize,
+  a: usize,
+  p0: i32,
+  pt: i32,
+  inH: i32,
+  inW: i32,
+  ci: i32,
+  outH: i32,
+  outW: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+): void {
+  const kTotal = kh * kw * ci;
+  const ptp = (pt + 3) & ~3;
+  const panelBytes = (<usize>kTotal) << 4;
+  if (ptp !== pt) memory.fill(a + <usize>((ptp - 4) >> 2) * panelBytes, 0, panelBytes);
+  const hw = outH * outW;
+  for (let i = 0; i < pt; i++) {
+    const p = p0 + i;
+    const n = p / hw;
+    const rem = p - n * hw;
+    const oh = rem / outW;
+    const ow = rem - oh * outW;
+    const out = a + <usize>(i >> 2) * panelBytes + ((<usize>(i & 3)) << 2);
+    for (let r = 0; r < kh; r++) {
+      const ih = oh * sh - padTop + r;
+      const rowValid = ih >= 0 && ih < inH;
+      for (let s = 0; s < kw; s++) {
+        const iw = ow * sw - padLeft + s;
+        const dst = out + ((<usize>((r * kw + s) * ci)) << 4);
+        if (rowValid && iw >= 0 && iw < inW) {
+          const src = x + ((<usize>((n * inH + ih) * inW + iw) * <usize>ci) << 2);
+          for (let c = 0; c < ci; c++) store<f32>(dst + ((<usize>c) << 4), load<f32>(src + ((<usize>c) << 2)));
+        } else {
+          for (let c = 0; c < ci; c++) store<f32>(dst + ((<usize>c) << 4), 0);
+        }
+      }
+    }
+  }
+}
+
+/** Forward conv over pixels [p0, p1) in tiles of `pt`: y[p, :] = im2col(x)[p, :] · W. */
+export function convForwardRange(
+  x: usize,
+  wb: usize,
+  a: usize,
+  c: usize,
+  y: usize,
+  p0: i32,
+  p1: i32,
+  pt: i32,
+  inH: i32,
+  inW: i32,
+  ci: i32,
+  outH: i32,
+  outW: i32,
+  co: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+): void {
+  const kTotal = kh * kw * ci;
+  const cop = (co + 7) & ~7;
+  for (let p = p0; p < p1; p += pt) {
+    const n = min(pt, p1 - p);
+    packIm2colT4(x, a, p, n, inH, inW, ci, outH, outW, kh, kw, sh, sw, padTop, padLeft);
+    gemmAB(a, wb, c, (n + 3) & ~3, cop, kTotal);
+    unpad(c, y + ((<usize>p * <usize>co) << 2), n, co, cop);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix multiply (tfjs BatchMatMul) on the same micro-kernel: strided packs cover the transposes.
+// ---------------------------------------------------------------------------------------------
+
+/** A[i][k] = src[i·rs + k·cs] packed as [ceil(rows/4)][inner][4] (rows past `rows` zero). */
+export function packRowsT4Strided(src: usize, a: usize, rows: i32, inner: i32, rs: i32, cs: i32): void {
+  const rp = (rows + 3) & ~3;
+  const panelBytes = (<usize>inner) << 4;
+  if (rp !== rows) memory.fill(a + <usize>((rp - 4) >> 2) * panelBytes, 0, panelBytes);
+  for (let i = 0; i < rows; i++) {
+    const out = a + <usize>(i >> 2) * panelBytes + ((<usize>(i & 3)) << 2);
+    const row = src + ((<usize>i * <usize>rs) << 2);
+    for (let k = 0; k < inner; k++) {
+      store<f32>(out + ((<usize>k) << 4), load<f32>(row + ((<usize>k * <usize>cs) << 2)));
+    }
+  }
+}
+
+/** B[k][j] = src[k·rs + j·cs] packed as [ceil(cols/8)][inner][8] (columns past `cols` zero). */
+export function packCols8Strided(src: usize, b: usize, inner: i32, cols: i32, rs: i32, cs: i32): void {
+  const cp = (cols + 7) & ~7;
+  if (cp !== cols) memory.fill(b, 0, (<usize>cp * <usize>inner) << 2);
+  for (let k = 0; k < inner; k++) {
+    const row = src + ((<usize>k * <usize>rs) << 2);
+    for (let j = 0; j < cols; j++) {
+      store<f32>(
+        b + ((<usize>(j >> 3) * <usize>inner + <usize>k) << 5) + ((<usize>(j & 7)) << 2),
+        load<f32>(row + ((<usize>j * <usize>cs) << 2)),
+      );
+    }
+  }
+}

@@ -72,6 +72,7 @@ function cpuGrads(c: Case, x: Float32Array, w: Float32Array, dy: Float32Array) {
   );
   const out = {
     y: y.shape as number[],
+    yv: y.dataSync() as Float32Array,
     dx: dx.dataSync() as Float32Array,
     dw: dw.dataSync() as Float32Array,
   };
@@ -119,7 +120,10 @@ describe('conv gradients through tfjs (wasm backend with wasm-simd kernels) equa
       );
       expect(maxRelErr(dx.dataSync() as Float32Array, ref.dx)).toBeLessThan(1e-5);
       expect(maxRelErr(dw.dataSync() as Float32Array, ref.dw)).toBeLessThan(1e-5);
-      tf.dispose([xs, ws, dys, dx, dw]);
+      // forward: the registered Conv2D (our im2col GEMM for analog input)
+      const y = tf.conv2d(xs, ws, c.stride, c.pad);
+      expect(maxRelErr(y.dataSync() as Float32Array, ref.yv)).toBeLessThan(1e-5);
+      tf.dispose([xs, ws, dys, dx, dw, y]);
     });
   }
 
@@ -127,10 +131,12 @@ describe('conv gradients through tfjs (wasm backend with wasm-simd kernels) equa
     const again = await useWasmSimd();
     expect(again).toBe(reg);
     expect(reg.kernels).toEqual([
+      'Conv2D',
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
       'SynaptogenNeuronForward',
       'SynaptogenNeuronBackward',
+      'SynaptogenMaxPoolGradFirstMax',
     ]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });

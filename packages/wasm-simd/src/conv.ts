@@ -171,3 +171,50 @@ export function conv2dBackpropInput(
   result.set(k.f32(dxPtr, dxLen));
   return result;
 }
+
+/**
+ * Forward NHWC conv: y[n, oh, ow, co] = Σ x[n, oh·s−pad+kh, ow·s−pad+kw, ci] · w[kh, kw, ci, co] as
+ * im2col tiles times the packed filter (the 4×8 GEMM micro-kernel). Writes into `out` (length
+ * batch·outH·outW·outC) when given. Pixels are split across threads.
+ */
+export function conv2dForward(
+  k: KernelInstance,
+  x: Float32Array,
+  w: Float32Array,
+  g: ConvGeometry,
+  out?: Float32Array,
+): Float32Array {
+  const what = 'conv2dForward';
+  checkGeometry(g, what);
+  checkLength(x, g.batch * g.inH * g.inW * g.inC, 'x', what);
+  const kTotal = g.kH * g.kW * g.inC;
+  checkLength(w, kTotal * g.outC, 'filter', what);
+  const pixels = g.batch * g.outH * g.outW;
+  const result = out ?? new Float32Array(pixels * g.outC);
+  checkLength(result, pixels * g.outC, 'out', what);
+  const cop = (g.outC + 7) & ~7;
+  const pt = tileRows(kTotal + cop);
+  const ptp = (pt + 3) & ~3;
+  const threads = threadsFor(k, pixels * kTotal * g.outC, Math.ceil(pixels / pt));
+  const e = k.exports;
+  k.reset();
+  const xPtr = k.put(x);
+  const wPtr = k.put(w);
+  const wbPtr = k.alloc(kTotal * cop);
+  e.packFilterCols8(wPtr, wbPtr, kTotal, g.outC);
+  const yPtr = k.alloc(pixels * g.outC);
+  const jobs = [];
+  const per = Math.ceil(pixels / threads);
+  for (let t = 0; t < threads; t++) {
+    const aPtr = k.alloc(ptp * kTotal);
+    const cPtr = k.alloc(ptp * cop);
+    const p0 = Math.min(pixels, t * per);
+    jobs.push({
+      fn: 'convForwardRange' as const,
+      args: [xPtr, wbPtr, aPtr, cPtr, yPtr, p0, Math.min(pixels, p0 + per), pt, ...geometryArgs(g)],
+    });
+  }
+  k.parallel(jobs);
+  result.set(k.f32(yPtr, pixels * g.outC));
+  return result;
+}

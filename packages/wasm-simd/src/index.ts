@@ -1,4 +1,5 @@
-export { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
+export { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv.js';
+export { matMul } from './matmul.js';
 export { NEURON_BACKWARD, NEURON_FORWARD, spikingNeuron } from './neuron-op.js';
 export {
   type NeuronBackwardResult,
@@ -9,7 +10,21 @@ export {
   SURROGATES,
   type SurrogateName,
 } from './neurons.js';
-export { type KernelInstance, loadKernels } from './runtime.js';
+export { measureSimdPeak, type SimdPeak } from './peak.js';
+export { MAXPOOL_GRAD_FIRST, maxPoolGradFirst, type PoolGeometry } from './pool.js';
+export { type KernelInstance, type LoadKernelsOptions, loadKernels } from './runtime.js';
+export {
+  type CompilableLayer,
+  type CompilableModel,
+  type CompileOptions,
+  compile,
+  modelToSparseNetwork,
+  type SparseEngine,
+  type SparseLayer,
+  type SparseLayerInfo,
+  type SparseNetwork,
+} from './sparse.js';
+export { conv2dBackpropFilterSpikes, conv2dSpikes, SPIKE_DENSITY_MAX } from './spike-conv.js';
 export {
   type UseWasmSimdOptions,
   useWasmSimd,

@@ -17,6 +17,15 @@ function steps(shape: number[], what: string): number {
   return shape[0];
 }
 
+/** attrs.steps: the input is [N, ...], fed at each of `steps` steps (direct encoding); else null. */
+function constantSteps(attrs: tf.NamedAttrMap | undefined, what: string): number | null {
+  const v = attrs?.steps;
+  if (v === undefined || v === null) return null;
+  if (!Number.isInteger(v) || (v as number) < 1)
+    throw new Error(`${what}: attrs.steps must be a positive integer, got ${String(v)}`);
+  return v as number;
+}
+
 export function neuronKernelConfigs(backendName: string, k: KernelInstance): tf.KernelConfig[] {
   return [
     {
@@ -26,11 +35,13 @@ export function neuronKernelConfigs(backendName: string, k: KernelInstance): tf.
         const what = 'spikingNeuron forward';
         const { x } = inputs as { x: tf.TensorInfo };
         checkFloat32(x, 'x', what);
-        const T = steps(x.shape, what);
+        const constant = constantSteps(attrs, what);
+        const T = constant ?? steps(x.shape, what);
+        const shape = constant ? [constant, ...x.shape] : x.shape;
         const options = optionsFromAttrs(attrs);
         const io = backendIO(backend, what);
-        return io.outputs([x.shape, x.shape], ([spikes, h]) => {
-          neuronForward(k, io.read(x), T, options, undefined, { spikes, h });
+        return io.outputs([shape, shape], ([spikes, h]) => {
+          neuronForward(k, io.read(x), T, options, undefined, { spikes, h }, constant !== null);
         });
       },
     },
@@ -44,8 +55,19 @@ export function neuronKernelConfigs(backendName: string, k: KernelInstance): tf.
         const T = steps(dy.shape, what);
         const options = optionsFromAttrs(attrs);
         const io = backendIO(backend, what);
-        return io.outputs([dy.shape], ([gradX]) => {
-          neuronBackward(k, io.read(dy), io.read(h), T, options, undefined, { gradX });
+        if (constantSteps(attrs, what) === null) {
+          return io.outputs([dy.shape], ([gradX]) => {
+            neuronBackward(k, io.read(dy), io.read(h), T, options, undefined, { gradX });
+          });
+        }
+        // constant input: its gradient is the sum over the steps (from the last, as BPTT runs)
+        return io.outputs([dy.shape.slice(1)], ([gradX]) => {
+          const { gradX: perStep } = neuronBackward(k, io.read(dy), io.read(h), T, options);
+          const n = gradX.length;
+          gradX.set(perStep.subarray((T - 1) * n));
+          for (let t = T - 2; t >= 0; t--) {
+            for (let i = 0; i < n; i++) gradX[i] += perStep[t * n + i];
+          }
         });
       },
     },
@@ -53,13 +75,18 @@ export function neuronKernelConfigs(backendName: string, k: KernelInstance): tf.
 }
 
 /**
- * A multi-step spiking neuron layer as one tfjs op: `x` is [T, N, ...], the result is the spikes
- * [T, N, ...]; its gradient is the fused BPTT with the surrogate. The membrane starts at V_reset
- * (state is not carried between calls). Needs `await useWasmSimd()` first (wasm and cpu backends).
+ * A multi-step spiking neuron layer as one tfjs op: `x` is [T, N, ...], or [N, ...] with `steps`
+ * (the same input at each step, direct encoding, without materialising the repeat); the result is
+ * the spikes [T, N, ...]; its gradient is the fused BPTT with the surrogate. The membrane starts at
+ * V_reset (state is not carried between calls). Needs `await useWasmSimd()` first (wasm and cpu).
+ * Kernel attrs: `options` (JSON of NeuronOptions) and optional `steps`.
  */
-export function spikingNeuron(x: tf.Tensor, options: NeuronOptions): tf.Tensor {
+export function spikingNeuron(x: tf.Tensor, options: NeuronOptions, steps?: number): tf.Tensor {
   resolveNeuron(options); // validate eagerly, with the caller's stack
-  const attrs = { options: JSON.stringify(options) };
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1))
+    throw new Error(`spikingNeuron: steps must be a positive integer, got ${steps}`);
+  const attrs: tf.NamedAttrMap = { options: JSON.stringify(options) };
+  if (steps !== undefined) attrs.steps = steps;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor;
     const save = args[1] as tf.GradSaveFunc;

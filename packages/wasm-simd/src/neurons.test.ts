@@ -196,3 +196,37 @@ describe('fused multi-step neurons equal the op-by-op tfjs reference (cpu backen
     expect(() => spikingNeuron(tf.ones([4]), { kind: 'IF' })).toThrow(/\[T, N, \.\.\.\]/);
   });
 });
+
+describe('constant input (direct encoding) without materialising the repeat', () => {
+  it('equals the tiled input forward and the summed gradient, on wasm and cpu', async () => {
+    const reg = await useWasmSimd();
+    try {
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        const T = 5;
+        const shape = [3, 4, 4, 6]; // rank 4: tiling it to [T, ...] would be rank 5
+        const x = tf.tensor(random(3 * 4 * 4 * 6, 31, -0.5, 1.5), shape);
+        const w = tf.tensor(random(T * 3 * 4 * 4 * 6, 32, -1, 1), [T, ...shape]);
+        const o: NeuronOptions = { kind: 'LIF', tau: 2, surrogate: 'atan', detachReset: true };
+        const tiled = (a: tf.Tensor) => tf.stack(new Array<tf.Tensor>(T).fill(a));
+        const refS = spikingNeuron(tiled(x), o).dataSync();
+        const refG = tf
+          .grad((a: tf.Tensor) => tf.sum(tf.mul(spikingNeuron(tiled(a), o), w)))(x)
+          .dataSync();
+        const s = spikingNeuron(x, o, T);
+        expect(s.shape).toEqual([T, ...shape]);
+        expect(Array.from(s.dataSync())).toEqual(Array.from(refS));
+        expect(refS.some((v) => v === 1)).toBe(true);
+        const g = tf
+          .grad((a: tf.Tensor) => tf.sum(tf.mul(spikingNeuron(a, o, T), w)))(x)
+          .dataSync();
+        expect(g.length).toBe(refG.length);
+        for (let i = 0; i < g.length; i++) expect(g[i]).toBeCloseTo(refG[i], 5);
+        expect(() => spikingNeuron(x, o, 0)).toThrow(/steps must be a positive integer/);
+      }
+    } finally {
+      await tf.setBackend('wasm');
+      reg.unregister();
+    }
+  });
+});

@@ -114,7 +114,11 @@ function putPadded(
   const ptr = k.alloc(T * np);
   const view = k.f32(ptr, T * np);
   if (!src) view.fill(0);
-  else if (n === np) view.set(src);
+  else if (src.length === n && T > 1) {
+    // one row, the same at every step (direct encoding)
+    if (n !== np) view.fill(0);
+    for (let t = 0; t < T; t++) view.set(src, t * np);
+  } else if (n === np) view.set(src);
   else {
     view.fill(0);
     for (let t = 0; t < T; t++) view.set(src.subarray(t * n, (t + 1) * n), t * np);
@@ -145,8 +149,9 @@ export interface NeuronForwardResult {
 }
 
 /**
- * All T steps of charge → fire → reset for `x` laid out [T, N]. `v0` is the initial potential
- * (default: V_reset, or 0 for soft reset). Outputs are written into `out` arrays when given.
+ * All T steps of charge → fire → reset for `x` laid out [T, N] (or [N] with `constant`: the same
+ * input at every step). `v0` is the initial potential (default: V_reset, or 0 for soft reset).
+ * Outputs are written into `out` arrays when given.
  */
 export function neuronForward(
   k: KernelInstance,
@@ -155,9 +160,12 @@ export function neuronForward(
   options: NeuronOptions,
   v0?: Float32Array,
   out?: Partial<NeuronForwardResult>,
+  constant = false,
 ): NeuronForwardResult {
   const what = 'neuronForward';
-  const n = sizeOf(x, T, what);
+  const n = constant ? x.length : sizeOf(x, T, what);
+  if (constant && !(Number.isInteger(T) && T >= 1))
+    throw new Error(`${what}: T must be a positive integer, got ${T}`);
   const p = resolveNeuron(options);
   if (v0 && v0.length !== n) throw new Error(`${what}: v0 has ${v0.length} elements, expected ${n}`);
   const np = (n + 3) & ~3;

@@ -13,6 +13,17 @@ export interface KernelExports {
   convInputRange(...args: number[]): void;
   neuronForward(...args: number[]): void;
   neuronBackward(...args: number[]): void;
+  sparseNetRange(...args: number[]): void;
+  simdPeakRange(iters: number, out: number): void;
+  maxPoolGradFirstRange(...args: number[]): void;
+  buildEvents(x: number, rows: number, cols: number, rowBytes: number, offs: number, ev: number): number;
+  spikeConvForwardRange(...args: number[]): void;
+  spikeConvFilterRange(...args: number[]): void;
+  convForwardRange(...args: number[]): void;
+  gemmAB(...args: number[]): void;
+  packRowsT4Strided(src: number, a: number, rows: number, inner: number, rs: number, cs: number): void;
+  packCols8Strided(src: number, b: number, inner: number, cols: number, rs: number, cs: number): void;
+  packFilterCols8(w: number, b: number, kTotal: number, co: number): void;
 }
 
 const PAGE = 65536;
@@ -67,8 +78,19 @@ export class KernelInstance {
     this.workers.push(w);
   }
 
-  reset(): void {
-    this.top = this.arenaStart;
+  /** Free the arena down to `mark` (default: all of it). */
+  reset(mark = this.arenaStart): void {
+    this.top = mark;
+  }
+
+  /** The current arena top, for a later `reset(mark)` that keeps what lies below it. */
+  mark(): number {
+    return this.top;
+  }
+
+  /** Stop the worker threads (for exclusive instances; the instance then runs on one thread). */
+  dispose(): void {
+    for (const w of this.workers.splice(0)) w.terminate();
   }
 
   /** Reserve `floats` float32 slots, 64-byte aligned; grows the memory when needed. */
@@ -128,6 +150,11 @@ export interface LoadKernelsOptions {
    * without cross-origin isolation).
    */
   threads?: number;
+  /**
+   * A new instance owned by the caller (never shared, never cached), e.g. to keep data in its memory
+   * across calls; `dispose()` it when done. Default false: the shared per-thread-count instance.
+   */
+  exclusive?: boolean;
 }
 
 export function sharedMemorySupported(): boolean {
@@ -184,6 +211,7 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Ker
     throw new Error(`loadKernels: threads must be a positive integer, got ${options.threads}`);
   }
   const threads = sharedMemorySupported() ? wanted : 1;
+  if (options.exclusive) return create(threads);
   let p = instances.get(threads);
   if (!p) {
     p = create(threads);

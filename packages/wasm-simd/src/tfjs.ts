@@ -1,5 +1,9 @@
 import {
+  BatchMatMul,
+  type BatchMatMulAttrs,
   backend_util,
+  Conv2D,
+  type Conv2DAttrs,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
@@ -12,9 +16,12 @@ import {
   type TensorInfo,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
+import { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv.js';
+import { matMul } from './matmul.js';
 import { NEURON_BACKWARD, NEURON_FORWARD, neuronKernelConfigs } from './neuron-op.js';
+import { MAXPOOL_GRAD_FIRST, poolKernelConfigs } from './pool.js';
 import { type KernelInstance, loadKernels } from './runtime.js';
+import { conv2dBackpropFilterSpikes, conv2dSpikes } from './spike-conv.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
 interface WasmBackendLike {
@@ -23,13 +30,16 @@ interface WasmBackendLike {
 }
 
 export type WasmSimdKernelName =
+  | typeof BatchMatMul
+  | typeof Conv2D
   | typeof Conv2DBackpropFilter
   | typeof Conv2DBackpropInput
   | typeof NEURON_FORWARD
-  | typeof NEURON_BACKWARD;
+  | typeof NEURON_BACKWARD
+  | typeof MAXPOOL_GRAD_FIRST;
 
 export interface UseWasmSimdOptions {
-  /** Kernels to install (default: all). */
+  /** Kernels to install (default: all but BatchMatMul, which is opt-in). */
   kernels?: readonly WasmSimdKernelName[];
   /** tfjs backend name the kernels are registered for (default 'wasm'). */
   backendName?: string;
@@ -102,7 +112,10 @@ function makeConvFilterKernel(k: KernelInstance): KernelFunc {
     const b = heap(backend);
     const out = b.makeOutput(filterShape, 'float32');
     // Views are taken after makeOutput: allocating may grow (and detach) the backend's heap.
-    conv2dBackpropFilter(k, b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), g, b.typedArrayFromHeap(out));
+    const xs = b.typedArrayFromHeap(x);
+    const dys = b.typedArrayFromHeap(dy);
+    const dw = b.typedArrayFromHeap(out);
+    if (!conv2dBackpropFilterSpikes(k, xs, dys, g, dw)) conv2dBackpropFilter(k, xs, dys, g, dw);
     return out;
   };
 }
@@ -139,8 +152,112 @@ function makeConvInputKernel(k: KernelInstance): KernelFunc {
   };
 }
 
-const CONV_KERNELS = [Conv2DBackpropFilter, Conv2DBackpropInput] as const;
-const ALL_KERNELS: readonly WasmSimdKernelName[] = [...CONV_KERNELS, NEURON_FORWARD, NEURON_BACKWARD];
+/**
+ * Conv2D on our kernels: the spike path when the input is binary spikes (and sparse enough), else
+ * the im2col GEMM. NCHW or dilated convs go to the stock kernel, whose setup this config carries over.
+ */
+function makeConvKernel(k: KernelInstance, stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: Conv2D,
+    backendName: stock.backendName,
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args;
+      const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+      const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as Conv2DAttrs;
+      const b = backend as unknown as Partial<WasmBackendLike>;
+      const nhwc = dataFormat === 'NHWC' || dataFormat === undefined;
+      const dilated = Array.isArray(dilations) ? dilations.some((d) => d !== 1) : (dilations ?? 1) !== 1;
+      if (x.dtype === 'float32' && filter.dtype === 'float32' && nhwc && !dilated && b.makeOutput) {
+        const info = backend_util.computeConv2DInfo(
+          x.shape as [number, number, number, number],
+          filter.shape as [number, number, number, number],
+          strides,
+          1,
+          pad,
+          dimRoundingMode,
+        );
+        const g = geometryFromInfo(info, 'wasm-simd Conv2D');
+        const w = heap(backend);
+        const out = w.makeOutput(info.outShape, 'float32');
+        const xs = w.typedArrayFromHeap(x);
+        const fs = w.typedArrayFromHeap(filter);
+        const ys = w.typedArrayFromHeap(out);
+        // binary spikes: visit only the ones; anything else: our GEMM (stock wasm Conv2D measured
+        // 0.4–0.8 GFLOP/s on a 3×3 64→128 layer here, our GEMM kernels 10–20)
+        if (!conv2dSpikes(k, xs, fs, g, ys)) conv2dForward(k, xs, fs, g, ys);
+        return out;
+      }
+      return stock.kernelFunc(args);
+    },
+  };
+}
+
+/** BatchMatMul on our GEMM (float32, rank 3, equal or broadcast batch); anything else: stock. */
+function makeMatMulKernel(k: KernelInstance, stock: KernelConfig): KernelConfig {
+  return {
+    kernelName: BatchMatMul,
+    backendName: stock.backendName,
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args;
+      const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+      const { transposeA, transposeB } = attrs as unknown as BatchMatMulAttrs;
+      const w = backend as unknown as Partial<WasmBackendLike>;
+      if (
+        a.dtype !== 'float32' ||
+        b.dtype !== 'float32' ||
+        a.shape.length !== 3 ||
+        b.shape.length !== 3 ||
+        !w.makeOutput
+      )
+        return stock.kernelFunc(args);
+      const [ba, a1, a2] = a.shape;
+      const [bb, b1, b2] = b.shape;
+      const m = transposeA ? a2 : a1;
+      const kDim = transposeA ? a1 : a2;
+      const n = transposeB ? b1 : b2;
+      if ((transposeB ? b2 : b1) !== kDim || (ba !== bb && ba !== 1 && bb !== 1))
+        return stock.kernelFunc(args);
+      const batch = Math.max(ba, bb);
+      const h = heap(backend);
+      const out = h.makeOutput([batch, m, n], 'float32');
+      const av = h.typedArrayFromHeap(a);
+      const bv = h.typedArrayFromHeap(b);
+      const cv = h.typedArrayFromHeap(out);
+      for (let i = 0; i < batch; i++) {
+        const ai = ba === 1 ? 0 : i;
+        const bi = bb === 1 ? 0 : i;
+        matMul(
+          k,
+          av.subarray(ai * m * kDim, (ai + 1) * m * kDim),
+          bv.subarray(bi * kDim * n, (bi + 1) * kDim * n),
+          m,
+          kDim,
+          n,
+          Boolean(transposeA),
+          Boolean(transposeB),
+          cv.subarray(i * m * n, (i + 1) * m * n),
+        );
+      }
+      return out;
+    },
+  };
+}
+
+const CONV_KERNELS = [Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput] as const;
+const ALL_KERNELS: readonly WasmSimdKernelName[] = [
+  BatchMatMul,
+  ...CONV_KERNELS,
+  NEURON_FORWARD,
+  NEURON_BACKWARD,
+  MAXPOOL_GRAD_FIRST,
+];
+// BatchMatMul is opt-in: on gradr-mnist-mlp it measured on par with tfjs-wasm's XNNPACK matMul
+// (1,107 vs 1,197 ms of kernel time over 5 steps), so replacing it buys nothing by default.
+const DEFAULT_KERNELS = ALL_KERNELS.filter((n) => n !== BatchMatMul);
 const active = new Map<string, WasmSimdRegistration>();
 
 /**
@@ -154,7 +271,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   const backendName = options.backendName ?? 'wasm';
   const existing = active.get(backendName);
   if (existing) return existing;
-  const names = [...(options.kernels ?? ALL_KERNELS)];
+  const names = [...(options.kernels ?? DEFAULT_KERNELS)];
   for (const name of names) {
     if (!ALL_KERNELS.includes(name)) {
       throw new Error(`useWasmSimd: unknown kernel '${name}', expected one of ${ALL_KERNELS.join(', ')}`);
@@ -166,6 +283,14 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   if (again) return again;
 
   const configs: KernelConfig[] = [];
+  const stockMatMul = getKernel(BatchMatMul, backendName);
+  if (names.includes(BatchMatMul) && stockMatMul && backendName === 'wasm') {
+    configs.push(makeMatMulKernel(k, stockMatMul));
+  }
+  const stockConv = getKernel(Conv2D, backendName);
+  if (names.includes(Conv2D) && stockConv && backendName === 'wasm') {
+    configs.push(makeConvKernel(k, stockConv));
+  }
   if (names.includes(Conv2DBackpropFilter)) {
     configs.push({ kernelName: Conv2DBackpropFilter, backendName, kernelFunc: makeConvFilterKernel(k) });
   }
@@ -174,7 +299,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   }
   const neuronBackends = backendName === 'cpu' ? ['cpu'] : [backendName, 'cpu'];
   for (const b of neuronBackends) {
-    for (const c of neuronKernelConfigs(b, k))
+    for (const c of [...neuronKernelConfigs(b, k), ...poolKernelConfigs(b, k)])
       if (names.includes(c.kernelName as WasmSimdKernelName)) configs.push(c);
   }
   const previous: { config: KernelConfig; old: KernelConfig | undefined }[] = [];

@@ -4,6 +4,13 @@ export const PARALLEL_FUNCTIONS = [
   'convInputRange',
   'neuronForward',
   'neuronBackward',
+  'sparseNetRange',
+  'simdPeakRange',
+  'maxPoolGradFirstRange',
+  'spikeConvForwardRange',
+  'spikeConvFilterRange',
+  'convForwardRange',
+  'gemmAB',
 ] as const;
 export type ParallelFunction = (typeof PARALLEL_FUNCTIONS)[number];
 export interface Job {
@@ -20,6 +27,8 @@ export interface WorkerHandle {
   start(job: Job): void;
   /** Block until the started job is done; throws if it failed. */
   wait(): void;
+  /** Stop the worker (its instance is then unusable). */
+  terminate(): void;
 }
 
 // Runs as a classic script: in Node as an eval'd worker_threads worker, in browsers from a Blob URL.
@@ -55,6 +64,7 @@ onMessage(async ({ module, memory, ctl, names }) => {
 
 interface AnyWorker {
   postMessage(m: unknown): void;
+  terminate(): unknown;
 }
 
 async function spawn(): Promise<{ worker: AnyWorker; ready: Promise<void> }> {
@@ -120,6 +130,9 @@ export async function startWorker(
     wait() {
       waitFor(i32, 1, seq);
       if (Atomics.load(i32, 2) !== 0) throw new Error('wasm-simd: a kernel failed in a worker thread');
+    },
+    terminate() {
+      void worker.terminate();
     },
   };
 }

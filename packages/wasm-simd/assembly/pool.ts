@@ -1,0 +1,54 @@
+// Max-pool gradient that routes each window's gradient to its FIRST maximum in row-major order
+// (PyTorch's and the tfjs cpu backend's choice; tfjs-backend-wasm's MaxPoolGrad takes the last).
+// NHWC, square windows of size k with stride s, no padding ('valid').
+
+/** dx [n, h, w, c] = 0, then dx[first argmax of window] += dy[n, oh, ow, c] for images [n0, n1). */
+export function maxPoolGradFirstRange(
+  x: usize,
+  dy: usize,
+  dx: usize,
+  n0: i32,
+  n1: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  oh: i32,
+  ow: i32,
+  k: i32,
+  s: i32,
+): void {
+  const imageBytes = (<usize>h * <usize>w * <usize>c) << 2;
+  memory.fill(dx + <usize>n0 * imageBytes, 0, <usize>(n1 - n0) * imageBytes);
+  const rowBytes = (<usize>w * <usize>c) << 2;
+  const pixBytes = (<usize>c) << 2;
+  for (let n = n0; n < n1; n++) {
+    const xi = x + <usize>n * imageBytes;
+    const di = dx + <usize>n * imageBytes;
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        const g = dy + ((<usize>(((n * oh + i) * ow + j) * c)) << 2);
+        const corner = <usize>(i * s) * rowBytes + <usize>(j * s) * pixBytes;
+        for (let ch = 0; ch < c; ch++) {
+          const chOff = (<usize>ch) << 2;
+          // as tfjs' cpu maxPoolPositions: start below everything, strict '>' (ties keep the first;
+          // a window of only NaN / −∞ routes nowhere)
+          let best: f32 = -Infinity;
+          let at: isize = -1;
+          for (let r = 0; r < k; r++) {
+            for (let q = 0; q < k; q++) {
+              const off = corner + <usize>r * rowBytes + <usize>q * pixBytes;
+              const v = load<f32>(xi + off + chOff);
+              if (v > best) {
+                best = v;
+                at = <isize>off;
+              }
+            }
+          }
+          if (at < 0) continue;
+          const d = di + <usize>at + chOff;
+          store<f32>(d, load<f32>(d) + load<f32>(g + chOff));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConvGeometry } from './conv.js';
+import { loadKernels } from './runtime.js';
+import { conv2dBackpropFilterSpikes, conv2dSpikes } from './spike-conv.js';
+import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
+
+tf.env().set('PROD', true);
+
+function random(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32;
+  }
+  return out;
+}
+
+/** Binary spikes with about `rate` ones. */
+const spikes = (n: number, rate: number, seed: number) => random(n, seed).map((v) => (v < rate ? 1 : 0));
+const uniform = (n: number, seed: number) => random(n, seed).map((v) => 2 * v - 1);
+
+function maxRelErr(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let scale = 1e-6;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  let err = 0;
+  for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
+  return err / scale;
+}
+
+function onCpu(fn: () => tf.TypedArray): tf.TypedArray {
+  const prev = tf.getBackend();
+  tf.setBackend('cpu');
+  try {
+    return tf.tidy(fn);
+  } finally {
+    tf.setBackend(prev);
+  }
+}
+
+interface Case {
+  name: string;
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  stride: number;
+  pad: 'same' | 'valid';
+}
+const cases: Case[] = [
+  {
+    name: '3x3 s1 same, 32→64 (8-accumulator path)',
+    x: [2, 8, 8, 32],
+    f: [3, 3, 32, 64],
+    stride: 1,
+    pad: 'same',
+  },
+  { name: '3x3 s2 valid, 6→12 (4-wide path)', x: [2, 9, 9, 6], f: [3, 3, 6, 12], stride: 2, pad: 'valid' },
+  { name: '1x1 s1, 16→36 (both paths)', x: [3, 5, 5, 16], f: [1, 1, 16, 36], stride: 1, pad: 'valid' },
+];
+
+function geometry(c: Case): ConvGeometry {
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.stride, 1, c.pad);
+  return {
+    batch: c.x[0],
+    inH: c.x[1],
+    inW: c.x[2],
+    inC: c.x[3],
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: c.f[3],
+    kH: c.f[0],
+    kW: c.f[1],
+    strideH: c.stride,
+    strideW: c.stride,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+let reg: WasmSimdRegistration;
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  reg = await useWasmSimd();
+});
+afterAll(() => reg.unregister());
+
+describe('spike-aware conv kernels (binary inputs, zeros skipped)', () => {
+  for (const c of cases) {
+    it(`forward and filter gradient equal tfjs cpu: ${c.name}`, async () => {
+      const k = await loadKernels({ threads: 2 });
+      const g = geometry(c);
+      const x = spikes(
+        c.x.reduce((a, b) => a * b),
+        0.15,
+        3,
+      );
+      const w = uniform(
+        c.f.reduce((a, b) => a * b),
+        4,
+      );
+      const dyLen = g.batch * g.outH * g.outW * g.outC;
+      const dy = uniform(dyLen, 5);
+      const refY = onCpu(() =>
+        tf.conv2d(tf.tensor4d(x, c.x), tf.tensor4d(w, c.f), c.stride, c.pad).dataSync(),
+      );
+      const refDw = onCpu(() => {
+        const xt = tf.tensor4d(x, c.x);
+        const dyt = tf.tensor4d(dy, [g.batch, g.outH, g.outW, g.outC]);
+        const loss = (f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt, f as tf.Tensor4D, c.stride, c.pad), dyt));
+        return tf.grad(loss)(tf.tensor4d(w, c.f)).dataSync();
+      });
+      const y = conv2dSpikes(k, x, w, g, new Float32Array(dyLen));
+      expect(y).not.toBeNull();
+      expect(maxRelErr(y as Float32Array, refY as Float32Array)).toBeLessThan(1e-5);
+      const dw = conv2dBackpropFilterSpikes(k, x, dy, g, new Float32Array(w.length));
+      expect(dw).not.toBeNull();
+      expect(maxRelErr(dw as Float32Array, refDw as Float32Array)).toBeLessThan(1e-5);
+      // through tfjs on the wasm backend: the registered Conv2D takes the spike path
+      const viaTf = tf.tidy(() =>
+        tf.conv2d(tf.tensor4d(x, c.x), tf.tensor4d(w, c.f), c.stride, c.pad).dataSync(),
+      );
+      expect(maxRelErr(viaTf as Float32Array, refY as Float32Array)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('declines non-binary, dense, or outC % 4 ≠ 0 inputs (the dense kernels run instead)', async () => {
+    const k = await loadKernels({ threads: 1 });
+    const c = cases[0];
+    const g = geometry(c);
+    const n = c.x.reduce((a, b) => a * b);
+    const w = uniform(
+      c.f.reduce((a, b) => a * b),
+      4,
+    );
+    const out = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+    const analog = spikes(n, 0.1, 6);
+    analog[5] = 0.5;
+    expect(conv2dSpikes(k, analog, w, g, out)).toBeNull();
+    expect(conv2dSpikes(k, spikes(n, 0.6, 7), w, g, out)).toBeNull();
+    expect(
+      conv2dSpikes(k, spikes(n, 0.1, 8), w.subarray(0, 9 * 32 * 62), { ...g, outC: 62 }, out),
+    ).toBeNull();
+    // and tf.conv2d on analog input still equals the cpu result (stock kernel behind ours)
+    const xa = uniform(n, 9);
+    const ref = onCpu(() => tf.conv2d(tf.tensor4d(xa, c.x), tf.tensor4d(w, c.f), 1, 'same').dataSync());
+    const got = tf.tidy(() => tf.conv2d(tf.tensor4d(xa, c.x), tf.tensor4d(w, c.f), 1, 'same').dataSync());
+    expect(maxRelErr(got as Float32Array, ref as Float32Array)).toBeLessThan(1e-5);
+  });
+});
