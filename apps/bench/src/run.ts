@@ -2,10 +2,32 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { datasetsThroughput } from './benchmarks/datasets-throughput.js';
+import { gradrMnist } from './benchmarks/gradr-mnist.js';
+import { gradrStep } from './benchmarks/gradr-step.js';
+import { hardwareCost } from './benchmarks/hardware-cost.js';
+import { scaCifar } from './benchmarks/sca-cifar.js';
+import { scaNmnist } from './benchmarks/sca-nmnist.js';
+import { scaSpeedup } from './benchmarks/sca-speedup.js';
 import { trainThroughput } from './benchmarks/train-throughput.js';
+import { wasmConvStep } from './benchmarks/wasm-conv-step.js';
+import { wasmPeer } from './benchmarks/wasm-peer.js';
+import { wasmSparseInference } from './benchmarks/wasm-sparse-inference.js';
 import type { Benchmark, BenchRecord } from './record.js';
 
-const BENCHMARKS: Benchmark[] = [trainThroughput];
+const BENCHMARKS: Benchmark[] = [
+  datasetsThroughput,
+  trainThroughput,
+  wasmConvStep,
+  wasmSparseInference,
+  wasmPeer,
+  gradrMnist,
+  gradrStep,
+  hardwareCost,
+  scaCifar,
+  scaSpeedup,
+  scaNmnist,
+];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = resolve(here, '..', 'results');

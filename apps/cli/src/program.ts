@@ -1,6 +1,11 @@
 import { Command } from 'commander';
+import { registerAblate } from './commands/ablate.js';
+import { registerCompact } from './commands/compact.js';
+import { registerCost } from './commands/cost.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerEvents } from './commands/events.js';
+import { registerReport } from './commands/report.js';
+import { registerRobustness } from './commands/robustness.js';
 import { registerTrain } from './commands/train.js';
 
 /** Builds the `synaptogen` command tree. Each command lives in `commands/<name>.ts` and registers itself here. */
@@ -10,7 +15,12 @@ export function buildProgram(version: string): Command {
     .version(version)
     .showHelpAfterError('(run with --help for usage)');
   registerTrain(program);
+  registerReport(program);
   registerDatasets(program);
   registerEvents(program);
+  registerCost(program);
+  registerCompact(program);
+  registerAblate(program);
+  registerRobustness(program);
   return program;
 }

@@ -105,7 +105,7 @@ describe('a registered native fused neuron kernel', () => {
     expect(stepsSeen[stepsSeen.length - 1]).toBe(4);
     expect(got.spikes).toEqual(ref.spikes);
     expect(ref.spikes.some((s) => s === 1)).toBe(true);
-    got.vLast.forEach((v, i) => expect(v).toBeCloseTo(ref.vLast[i], 5));
-    got.grad.forEach((g, i) => expect(g).toBeCloseTo(ref.grad[i], 4));
+    for (const [i, v] of got.vLast.entries()) expect(v).toBeCloseTo(ref.vLast[i], 5);
+    for (const [i, g] of got.grad.entries()) expect(g).toBeCloseTo(ref.grad[i], 4);
   });
 });

@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ReportData } from './report-data.js';
+
+const require = createRequire(import.meta.url);
+
+/** uPlot's browser build and stylesheet, inlined so the report needs no network. */
+function uplotAssets(): { js: string; css: string } {
+  return {
+    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  };
+}
+
+const esc = (s: unknown) =>
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+/** JSON inside <script>: `<` escaped so no string in the data can close the element. */
+const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+const pct = (v: number | null | undefined, digits = 2) => (v == null ? '–' : `${(100 * v).toFixed(digits)}%`);
+
+function count(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const a = Math.abs(n);
+  if (a < 1e4) return String(Math.round(n));
+  for (const [s, d] of [
+    ['T', 1e12],
+    ['G', 1e9],
+    ['M', 1e6],
+    ['k', 1e3],
+  ] as const)
+    if (a >= d) return `${(n / d).toPrecision(3)}${s}`;
+  return String(n);
+}
+
+/** Picojoules in the unit that keeps 3 significant digits readable. */
+function energy(pj: number): string {
+  const units: [string, number][] = [
+    ['J', 1e12],
+    ['mJ', 1e9],
+    ['µJ', 1e6],
+    ['nJ', 1e3],
+  ];
+  for (const [unit, scale] of units)
+    if (Math.abs(pj) >= scale) return `${(pj / scale).toPrecision(3)} ${unit}`;
+  return `${pj.toPrecision(3)} pJ`;
+}
+
+function table(headers: string[], rows: (string | number)[][], id?: string): string {
+  return `<table${id ? ` id="${id}"` : ''}><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** Draws every plot from the embedded data (runs in the report page). */
+const PLOT_SCRIPT = `
+(function () {
+  var d = JSON.parse(document.getElementById('report-data').textContent);
+  var colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+  var drawn = 0;
+  function pct(v) { return v == null ? '–' : (100 * v).toFixed(2) + '%'; }
+  function plot(id, xLabel, x, series, opts) {
+    var el = document.getElementById(id);
+    if (!el || !x.length) return;
+    opts = opts || {};
+    var percent = !!opts.percent;
+    new uPlot({
+      width: Math.max(320, el.clientWidth), height: 240,
+      scales: { x: opts.xRange ? { time: false, range: opts.xRange } : { time: false }, y: opts.range ? { range: opts.range } : {} },
+      axes: [
+        { label: xLabel, values: opts.xValues, incrs: opts.integerX ? [1, 2, 5, 10, 20, 50, 100, 200, 500] : undefined },
+        { label: opts.yLabel || '', values: function (u, t) { return t.map(function (v) { return percent ? Math.round(100 * v) + '%' : v; }); } }
+      ],
+      series: [{ label: xLabel }].concat(series.map(function (s, i) {
+        return { label: s.label, stroke: colors[i % colors.length], width: 2, spanGaps: true,
+          fill: opts.bars ? colors[i % colors.length] + '55' : undefined,
+          paths: opts.bars ? uPlot.paths.bars({ size: [0.6, 80] }) : undefined,
+          points: { show: !opts.bars }, value: function (u, v) { return percent ? pct(v) : (v == null ? '–' : v.toPrecision(4)); } };
+      }))
+    }, [x].concat(series.map(function (s) { return s.values; })), el);
+    el.dataset.plotted = 'true';
+    drawn++;
+  }
+  var h = d.history, epochs = h.map(function (r) { return r.epoch; });
+  function col(k) { return h.map(function (r) { return r[k]; }); }
+  plot('plot-accuracy', 'epoch', epochs, [{ label: 'test accuracy', values: col('testAccuracy') }, { label: 'train accuracy', values: col('trainAccuracy') }], { percent: true, range: [0, 1], yLabel: 'accuracy', integerX: true });
+  plot('plot-loss', 'epoch', epochs, [{ label: 'test loss', values: col('testLoss') }, { label: 'train loss', values: col('trainLoss') }], { yLabel: 'loss', integerX: true });
+  plot('plot-connectivity', 'epoch', epochs, [{ label: 'connectivity', values: col('connectivity') }], { percent: true, range: [0, 1], yLabel: 'connectivity', integerX: true });
+  var layers = [];
+  h.forEach(function (r) { Object.keys(r.perLayer).forEach(function (k) { if (layers.indexOf(k) < 0) layers.push(k); }); });
+  plot('plot-sparsity', 'epoch', epochs, layers.map(function (k) {
+    return { label: k, values: h.map(function (r) { return r.perLayer[k] == null ? null : 1 - r.perLayer[k]; }) };
+  }), { percent: true, range: [0, 1], yLabel: 'sparsity', integerX: true });
+  if (d.steps.length) {
+    var st = d.steps.map(function (s) { return s.step; });
+    plot('plot-steps', 'step', st, [
+      { label: 'test accuracy', values: d.steps.map(function (s) { return s.accuracy; }) },
+      { label: 'connectivity', values: d.steps.map(function (s) { return s.connectivity; }) }
+    ], { percent: true, range: [0, 1] });
+  }
+  if (d.cost) {
+    var ls = d.cost.layers;
+    plot('plot-rates', 'layer (input)', ls.map(function (l, i) { return i; }), [{ label: 'input events per position and step', values: ls.map(function (l) { return l.inputRate; }) }], {
+      yLabel: 'rate', bars: true, percent: true, integerX: true, xRange: [-0.5, ls.length - 0.5],
+      range: function (u, min, max) { return [0, Math.max(1.15 * max, 0.01)]; },
+      xValues: function (u, t) { return t.map(function (i) { return ls[i] ? ls[i].name + ' (' + ls[i].input + ')' : ''; }); }
+    });
+  }
+  document.body.dataset.plots = String(drawn);
+})();
+`;
+
+const STYLE = `
+body { font-family: system-ui, sans-serif; color: #1d2430; background: #f7f8fa; margin: 0 auto; max-width: 1200px; padding: 8px 16px 32px; }
+h1 { margin: 12px 0 2px; } h2 { margin: 24px 0 8px; font-size: 18px; }
+.sub { color: #5b6678; margin: 0 0 12px; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; }
+.card { background: #fff; border: 1px solid #dfe4ea; border-radius: 6px; padding: 8px 14px; }
+.card b { display: block; font-size: 22px; }
+.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+figure { margin: 0; background: #fff; border: 1px solid #dfe4ea; border-radius: 6px; padding: 6px; }
+figcaption { font-weight: 600; font-size: 13px; margin-bottom: 4px; }
+table { border-collapse: collapse; background: #fff; font-size: 13px; }
+th, td { border: 1px solid #dfe4ea; padding: 3px 8px; text-align: right; } th { background: #eef1f5; }
+td:first-child, th:first-child { text-align: left; }
+.note { color: #5b6678; font-size: 13px; }
+`;
+
+/** A self-contained HTML report: data, uPlot and the plot script inlined; a CSP forbids any network access. */
+export function renderReport(data: ReportData): string {
+  const { js, css } = uplotAssets();
+  const last = data.history.at(-1);
+  const layers = [...new Set(data.history.flatMap((h) => Object.keys(h.perLayer)))];
+  const cards: [string, string][] = [
+    ['test accuracy', pct(last?.testAccuracy)],
+    ['connectivity', pct(last?.connectivity)],
+    ['epochs', String(data.history.length)],
+    ['training time', data.trainSeconds == null ? '–' : `${data.trainSeconds.toFixed(1)} s`],
+  ];
+  if (data.cost) cards.push(['energy / sample', energy(data.cost.summary.energyPicojoules)]);
+  const epochRows = data.history.map((h) => [
+    h.epoch,
+    h.trainLoss?.toFixed(5) ?? '–',
+    pct(h.trainAccuracy),
+    h.testLoss?.toFixed(5) ?? '–',
+    pct(h.testAccuracy),
+    pct(h.connectivity, 3),
+    ...layers.map((k) => pct(h.perLayer[k] == null ? null : 1 - h.perLayer[k], 2)),
+    h.seconds?.toFixed(1) ?? '–',
+  ]);
+  const cost = data.cost
+    ? `<h2>Cost (from ${esc(data.cost.source)})</h2>
+<div class="grid"><figure><figcaption>firing rate per layer: events arriving at each synaptic layer per input position and time step (spike rate of the layer before; nonzero pixels for the analog first layer)</figcaption><div id="plot-rates"></div></figure>
+<div>${table(
+        ['layer', 'kind', 'input', 'input rate', 'dense MACs', 'eff. ACs', 'eff. MACs', 'conn. sparsity'],
+        data.cost.layers.map((l) => [
+          l.name,
+          l.kind,
+          l.input,
+          pct(l.inputRate),
+          count(l.denseMACs),
+          count(l.effectiveACs),
+          count(l.effectiveMACs),
+          pct(l.connectionSparsity),
+        ]),
+        'cost-table',
+      )}
+<p class="note">per sample, ${esc(data.cost.summary.energyPreset)}: ${energy(data.cost.summary.energyPicojoules)} (dense ANN equivalent ${energy(data.cost.summary.denseANNPicojoules)})${data.cost.summary.chip ? `; ${esc(data.cost.summary.chip)}: ${data.cost.summary.cores} cores` : ''}</p></div></div>`
+    : `<h2>Cost</h2><p class="note">No network profile in this run directory. To add firing rates per layer and the cost table: <code>synaptogen cost ${esc(data.runDir)} --save-profiles ${esc(data.runDir)}</code>, then run the report again.</p>`;
+  const steps = data.steps.length
+    ? `<figure><figcaption>evaluations during training (by optimizer step)</figcaption><div id="plot-steps"></div></figure>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>synaptogen report · ${esc(data.title)}</title>
+<style>${css}</style><style>${STYLE}</style></head>
+<body>
+<h1>${esc(data.title)}</h1>
+<p class="sub">${esc(data.model.name)} (T = ${esc(data.model.T)}, input [${esc(data.model.inputShape.join(', '))}], ${esc(data.model.classes)} classes) · dataset ${esc(data.options.dataset ?? '?')} · learner ${esc(data.learner)}${data.createdAt ? ` · saved ${esc(data.createdAt)}` : ''}</p>
+<div class="cards">${cards.map(([k, v]) => `<div class="card">${esc(k)}<b>${esc(v)}</b></div>`).join('')}</div>
+<h2>Per epoch</h2>
+<div class="grid">
+<figure><figcaption>accuracy</figcaption><div id="plot-accuracy"></div></figure>
+<figure><figcaption>loss</figcaption><div id="plot-loss"></div></figure>
+<figure><figcaption>connectivity (active / all prunable weights)</figcaption><div id="plot-connectivity"></div></figure>
+<figure><figcaption>sparsity per layer</figcaption><div id="plot-sparsity"></div></figure>
+${steps}
+</div>
+<h2>Metrics</h2>
+${table(['epoch', 'train loss', 'train acc.', 'test loss', 'test acc.', 'connectivity', ...layers.map((k) => `sparsity ${k}`), 'seconds'], epochRows, 'epochs')}
+${cost}
+<h2>Run options</h2>
+${table(
+  ['option', 'value'],
+  Object.entries(data.options).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+  'options',
+)}
+<p class="note">Written by synaptogen report from ${esc(data.runDir)}. Self-contained: plots by uPlot (MIT), inlined.</p>
+<script type="application/json" id="report-data">${scriptJson(data)}</script>
+<script>${js}</script>
+<script>${PLOT_SCRIPT}</script>
+</body></html>
+`;
+}

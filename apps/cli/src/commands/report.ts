@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { readRun } from './report-data.js';
+import { renderReport } from './report-html.js';
+
+/** Written to a temp file beside the target, then renamed: a reader never sees half a report. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new CliError(`report: cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .argument(
+      '<run-dir>',
+      'checkpoint directory written by synaptogen train (or an unzipped demo checkpoint)',
+    )
+    .description('Write a self-contained HTML report (plots inlined, no network) of a training run')
+    .option('-o, --out <file>', 'where to write the report (default: <run-dir>/report.html)')
+    .option(
+      '--profile <file>',
+      'network profile for firing rates and costs (default: <run-dir>/*.profile.json)',
+    )
+    .option('--json', 'print one JSON line with the report path and headline figures')
+    .option('-q, --quiet', 'print nothing on success')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ synaptogen train --model gradr-mnist-mlp --learner gradr --epochs 5 --out runs/gradr
+  $ synaptogen report runs/gradr                     # writes runs/gradr/report.html
+  $ synaptogen cost runs/gradr --save-profiles runs/gradr && synaptogen report runs/gradr -o gradr.html`,
+    )
+    .action(
+      async (runDir: string, flags: { out?: string; profile?: string; json?: boolean; quiet?: boolean }) => {
+        const data = readRun(runDir, { profile: flags.profile });
+        const out = resolve(flags.out ?? join(data.runDir, 'report.html'));
+        await writeAtomic(out, renderReport(data));
+        const last = data.history.at(-1);
+        if (flags.json)
+          process.stdout.write(
+            `${JSON.stringify({
+              report: out,
+              epochs: data.history.length,
+              testAccuracy: last?.testAccuracy ?? null,
+              connectivity: last?.connectivity ?? null,
+              cost: data.cost !== null,
+            })}\n`,
+          );
+        else if (!flags.quiet) process.stdout.write(`report written to ${out}\n`);
+      },
+    );
+}

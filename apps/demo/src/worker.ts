@@ -1,0 +1,102 @@
+// The training worker: tfjs (wasm backend) and the whole training loop live here, so the page stays responsive.
+import { initBackend, MODEL_NAMES } from '@synaptogen/nn';
+import { describeLearner, listLearners } from '@synaptogen/structure';
+import { type Mnist, mnistFromFiles, mnistFromUrl } from './mnist.js';
+import type { DataSource, FromWorker, ToWorker } from './protocol.js';
+import { TrainingSession } from './session.js';
+
+/** The parts of DedicatedWorkerGlobalScope used here (the DOM lib types `self` as a Window). */
+const scope = self as unknown as {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
+
+/** Zoo models offered: the MLP trains on stock tfjs-backend-wasm; conv needs wasm-simd's conv gradients. */
+const MLP_MODELS = MODEL_NAMES.filter((m) => m === 'gradr-mnist-mlp');
+const CONV_MODELS = MODEL_NAMES.filter((m) => m === 'conv-small');
+
+/**
+ * Installs `@synaptogen/wasm-simd`'s kernels (conv gradients, fused neuron steps) on the wasm backend.
+ * Optional: without them the page still trains the MLP on tfjs' stock kernels.
+ */
+async function installKernels(): Promise<{ kernels: string; models: string[] }> {
+  try {
+    const { useWasmSimd } = await import('@synaptogen/wasm-simd');
+    const reg = await useWasmSimd();
+    return {
+      kernels: `@synaptogen/wasm-simd (${reg.kernels.length} kernels, ${reg.threads} thread${reg.threads > 1 ? 's' : ''})`,
+      models: [...MLP_MODELS, ...CONV_MODELS],
+    };
+  } catch (e) {
+    return {
+      kernels: `stock tfjs-backend-wasm (wasm-simd unavailable: ${(e as Error).message})`,
+      models: MLP_MODELS,
+    };
+  }
+}
+
+let session: TrainingSession | null = null;
+let cached: { key: string; data: Mnist } | null = null;
+
+const emit = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+
+async function loadData(source: DataSource): Promise<Mnist> {
+  const key =
+    source.kind === 'url' ? `url:${source.base}` : `files:${source.files.map((f) => `${f.name}/${f.size}`)}`;
+  if (cached?.key === key) return cached.data;
+  emit({ type: 'status', text: 'loading MNIST…' });
+  const data = source.kind === 'url' ? await mnistFromUrl(source.base) : await mnistFromFiles(source.files);
+  cached = { key, data };
+  return data;
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case 'init': {
+      const backend = await initBackend({ backend: 'wasm', wasmPaths: msg.wasmPaths });
+      // threaded only when the page is cross-origin isolated (the dev and preview servers send COOP/COEP)
+      const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+      const tfjsThreads = getThreadsCount();
+      const { kernels, models } = await installKernels();
+      const learners = listLearners().map((name) => ({ name, description: describeLearner(name) ?? '' }));
+      emit({
+        type: 'ready',
+        backend: `${backend} (${tfjsThreads} thread${tfjsThreads > 1 ? 's' : ''})`,
+        kernels,
+        learners,
+        models,
+      });
+      return;
+    }
+    case 'start': {
+      session?.stop();
+      session?.dispose();
+      session = null;
+      const data = await loadData(msg.data);
+      session = new TrainingSession(msg.config, data, emit);
+      await session.run();
+      return;
+    }
+    case 'pause':
+      session?.pause();
+      return;
+    case 'resume':
+      session?.resume();
+      return;
+    case 'stop':
+      session?.stop();
+      return;
+    case 'checkpoint': {
+      if (!session) throw new Error('no run to checkpoint yet: start training first');
+      const { fileName, bytes } = await session.checkpoint();
+      emit({ type: 'checkpoint', fileName, bytes }, [bytes.buffer as ArrayBuffer]);
+      return;
+    }
+  }
+}
+
+scope.onmessage = (event: MessageEvent<ToWorker>) => {
+  handle(event.data).catch((e: unknown) =>
+    emit({ type: 'error', message: (e as Error).message ?? String(e) }),
+  );
+};
