@@ -2,6 +2,14 @@ import pkg from '../package.json' with { type: 'json' };
 import { CliError } from './errors.js';
 import { buildProgram } from './program.js';
 
+// `synaptogen datasets list | head`: a closed pipe ends the output quietly, as Unix tools do
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 async function main(): Promise<void> {
   const program = buildProgram(pkg.version);
   program.exitOverride();

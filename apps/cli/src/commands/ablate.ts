@@ -49,6 +49,14 @@ export function registerAblate(program: Command): void {
     .description(
       'SCA ablations on one setup: dense, prune-only vs prune+regrow, and the activity / firing-rate / pre-reset scores; writes a table',
     )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ synaptogen ablate --dataset cifar10 --model conv-small --epochs 2 --train-limit 2000
+  $ synaptogen ablate --sparsity 0.7 --regrow 0.1 --json
+`,
+    )
     .option('--dataset <name>', 'dataset (data root as for train)', 'cifar10')
     .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
     .option('--model <name>', 'model of the zoo', 'conv-small')

@@ -18,6 +18,14 @@ export function registerCompact(program: Command): void {
     .description(
       'Physically remove masked conv channels (SCA): conv out-channels, BN entries, the next layer inputs; writes a smaller dense model with the same outputs',
     )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ synaptogen train --dataset cifar10 --model conv-small --learner sca --sparsity 0.7 --regrow 0.1 --out runs/sca
+  $ synaptogen compact runs/sca --out runs/sca-small --json
+`,
+    )
     .option('--out <dir>', 'output checkpoint directory (default: <checkpoint>-compact; written atomically)')
     .option('--backend <name>', 'wasm, cpu or auto', 'cpu')
     .option('--json', 'print {checkpoint, out, channels, parametersBefore, parametersAfter} as JSON')

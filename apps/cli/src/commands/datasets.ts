@@ -51,7 +51,17 @@ function printReport(r: DatasetReport): void {
 export function registerDatasets(program: Command): void {
   const cmd = program
     .command('datasets')
-    .description('List, describe, verify and download the datasets synaptogen reads');
+    .description('List, describe, verify and download the datasets synaptogen reads')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ synaptogen datasets list
+  $ synaptogen datasets info nmnist --data-dir ../shared/data
+  $ synaptogen datasets verify mnist
+  $ synaptogen datasets download cifar10
+`,
+    );
 
   cmd
     .command('list')

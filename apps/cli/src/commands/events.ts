@@ -33,6 +33,15 @@ export function registerEvents(program: Command): void {
     .command('events')
     .description(
       'Inspect any DVS recording (AEDAT 2.0, AEDAT 4.0, N-MNIST .bin/.bs2) and integrate it into frames',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ synaptogen events info recording.aedat
+  $ synaptogen events frames recording.aedat --frames 10 --out frames.npy
+  $ synaptogen events frames 00002.bin --frames 5 --split-by time --out digit.npy
+`,
     );
 
   cmd

@@ -58,6 +58,14 @@ export function registerRobustness(program: Command): void {
     .description(
       'Test accuracy of trained models (e.g. dense vs SCA-pruned) under Gaussian input noise and weight noise at several levels; writes a table',
     )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ synaptogen robustness runs/dense runs/sca
+  $ synaptogen robustness runs/dense runs/sca --input-noise 0,0.2,0.5 --weight-noise 0.1,0.3 --json
+`,
+    )
     .option('--dataset <name>', "dataset (default: the checkpoint's)")
     .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
     .option('--test-limit <n>', 'test samples', positiveInt('--test-limit'), 1000)

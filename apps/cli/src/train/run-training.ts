@@ -237,7 +237,12 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
       schedule: o.lrStep ? stepLr(o.lr, o.lrStep, o.lrGamma) : undefined,
       onBatch: (info) => {
         batchesDone++;
-        progress.update(batchesDone, info.loss);
+        // connectivity costs a pass over the weights: refresh it every 25 batches, only for the bar
+        const conn =
+          progress.active && (batchesDone === 1 || batchesDone % 25 === 0)
+            ? measureConnectivity(model).global
+            : undefined;
+        progress.update(batchesDone, info.loss, info.samples ? info.correct / info.samples : 0, conn);
         if (o.logEvery && batchesDone % o.logEvery === 0)
           log(`epoch ${info.epoch + 1} batch ${batchesDone}/${perEpoch} loss ${info.loss.toFixed(5)}`);
       },

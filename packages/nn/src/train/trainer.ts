@@ -62,7 +62,8 @@ export interface TrainerOptions {
 }
 
 export interface EpochOptions {
-  onBatch?: (info: StepInfo & { samples: number }) => void;
+  /** After each step; `samples` and `correct` are running totals of the epoch so far. */
+  onBatch?: (info: StepInfo & { samples: number; correct: number }) => void;
   /** Stops between two steps; the epoch ends early and reports what it did. */
   signal?: AbortSignal;
 }
@@ -163,7 +164,7 @@ export class Trainer {
       correct += r.correct;
       samples += n;
       batchIndex++;
-      options.onBatch?.({ ...r.info, samples });
+      options.onBatch?.({ ...r.info, samples, correct });
     }
     return {
       trainLoss: samples ? lossSum / samples : Number.NaN,
