@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,6 +30,34 @@ describe('synaptogen CLI (built, run by node)', () => {
     expect(trainHelp.stdout).toMatch(/--batch-size/);
     expect(trainHelp.stdout).toMatch(/Examples:/);
     expect(cli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('shows examples in the help of every command', () => {
+    const commands = [...cli(['--help']).stdout.matchAll(/^ {2}([a-z]+) /gm)]
+      .map((m) => m[1])
+      .filter((c) => c !== 'help');
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+    for (const command of commands) {
+      const help = cli([command, '--help']);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toMatch(/Examples:\n {2}\$ synaptogen /);
+    }
+  });
+
+  it('ends quietly when the reader of its output goes away', async () => {
+    // the read end of stdout is closed before the CLI has started, so its first write gets EPIPE
+    const child = spawn(process.execPath, [bin, 'datasets', 'list'], {
+      env: { ...process.env, SYNAPTOGEN_DATA: dataRoot },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 
   it('rejects bad input with a one-line error and a non-zero exit', () => {
