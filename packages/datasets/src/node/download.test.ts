@@ -45,8 +45,9 @@ function serve(mode: Mode) {
     }
     res.writeHead(200, { 'content-length': body.length });
     if (mode === 'truncate') {
-      // Announce the full length, send 40%, then drop the connection.
-      res.write(body.subarray(0, Math.floor(body.length * 0.4)), () => res.destroy());
+      // Announce the full length, send 40%, then drop the connection once the client has had time to
+      // store those bytes (dropping it at once can abort the transfer before any byte reaches the disk).
+      res.write(body.subarray(0, Math.floor(body.length * 0.4)), () => setTimeout(() => res.destroy(), 300));
       return;
     }
     res.end(body);
