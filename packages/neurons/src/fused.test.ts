@@ -122,4 +122,19 @@ describe('fused multi-step BPTT equals the step-by-step graph', () => {
     for (let i = 0; i < 5; i++) step();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('runs a whole sequence as one op: no per-step kernels on the fused path', async () => {
+    const seq = inputs([8, 2, 3], 13);
+    const kernels = async (fused: boolean) => {
+      const node = new LIFNode({ tau: 2, fused });
+      const info = await tf.profile(() => {
+        node.multiStep(seq).dispose();
+      });
+      node.resetState();
+      return info.kernels.length;
+    };
+    const stepwise = await kernels(false);
+    expect(stepwise).toBeGreaterThan(8 * 3);
+    expect(await kernels(true)).toBeLessThan(8);
+  });
 });

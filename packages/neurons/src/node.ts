@@ -79,6 +79,11 @@ export abstract class BaseNode {
     return {};
   }
 
+  /** How a native fused kernel names this node's charge (kind and its constants). */
+  protected chargeOptions(): Record<string, unknown> {
+    return { kind: 'IF' };
+  }
+
   /** H = cv·V + cx·X + c0 with constant coefficients, or null when the charge has learnable parts. */
   protected linearCharge(): LinearCharge | null {
     return null;
@@ -162,9 +167,7 @@ export abstract class BaseNode {
   private runKernel(n: FusedNeuron, x: tf.Tensor, steps: number | null): tf.Tensor {
     const attrs: tf.NamedAttrMap = {
       options: JSON.stringify({
-        kind: this.kind === 'IF' ? 'IF' : 'LIF',
-        tau: (this as unknown as { tau?: number }).tau,
-        decayInput: (this as unknown as { decayInput?: boolean }).decayInput,
+        ...this.chargeOptions(),
         vThreshold: n.vThreshold,
         vReset: n.vReset,
         detachReset: n.detachReset,
@@ -271,6 +274,10 @@ export class LIFNode extends BaseNode {
     this.tau = options.tau ?? 2;
     this.decayInput = options.decayInput ?? true;
     if (!(this.tau > 1)) throw new Error(`LIF: tau must be > 1, got ${options.tau}`);
+  }
+
+  protected override chargeOptions(): Record<string, unknown> {
+    return { kind: 'LIF', tau: this.tau, decayInput: this.decayInput };
   }
 
   protected override linearCharge(): LinearCharge | null {

@@ -23,10 +23,10 @@ import {
   Trainer,
 } from '@synaptogen/nn';
 import { loadCheckpoint, saveCheckpoint } from '@synaptogen/nn/node';
+import { measureConnectivity } from '@synaptogen/structure';
 import { type LearnerReport, loadLearner, type StructureLearner } from '@synaptogen/structure/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { CliError } from '../errors.js';
-import { measureConnectivity } from './connectivity.js';
 import { learnerOptions, type TrainOptions } from './options.js';
 import { EpochProgress } from './progress.js';
 
@@ -71,6 +71,11 @@ interface RunState {
   history: EpochMetrics[];
   /** Set when Ctrl-C stopped an epoch: the batches of that epoch already trained (skipped on resume). */
   interrupted?: { epoch: number; batches: number };
+}
+
+/** Layer name → fraction of its synapses present, as the epoch lines and the JSON summary show it. */
+function perLayerConnectivity(report: LearnerReport): Record<string, number> {
+  return Object.fromEntries(Object.entries(report.perLayer).map(([k, v]) => [k, v.connectivity]));
 }
 
 const REPORT_KEYS = new Set(['connectivity', 'perLayer', 'pruned', 'regrown']);
@@ -240,7 +245,7 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
         // connectivity costs a pass over the weights: refresh it every 25 batches, only for the bar
         const conn =
           progress.active && (batchesDone === 1 || batchesDone % 25 === 0)
-            ? measureConnectivity(model).global
+            ? measureConnectivity(model.prunableWeights()).connectivity
             : undefined;
         progress.update(batchesDone, info.loss, info.samples ? info.correct / info.samples : 0, conn);
         if (o.logEvery && batchesDone % o.logEvery === 0)
@@ -252,9 +257,7 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
         const extras = reportExtras(r);
         if (state.interrupted?.epoch === m.epoch - 1) m.resumedAfterBatches = state.interrupted.batches;
         m.connectivity = r.connectivity;
-        m.connectivityPerLayer = Object.fromEntries(
-          Object.entries(r.perLayer).map(([k, v]) => [k, v.connectivity]),
-        );
+        m.connectivityPerLayer = perLayerConnectivity(r);
         m.pruned = r.pruned;
         m.regrown = r.regrown;
         for (const [k, v] of Object.entries(extras)) if (!(k in m)) m[k] = v;
@@ -297,7 +300,7 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
   }
 
   const last = state.history.at(-1);
-  const conn = measureConnectivity(model);
+  const conn = measureConnectivity(model.prunableWeights());
   const samples = state.history.reduce((a, m) => a + m.trainSamples, 0);
   const summary: TrainSummary = {
     dataset: o.dataset,
@@ -309,8 +312,8 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
     testAccuracy: last?.testAccuracy ?? null,
     testLoss: last?.testLoss ?? null,
     trainLoss: last?.trainLoss ?? null,
-    connectivity: conn.global,
-    connectivityPerLayer: conn.perLayer,
+    connectivity: conn.connectivity,
+    connectivityPerLayer: perLayerConnectivity(conn),
     pruned: state.history.reduce((a, m) => a + Number(m.pruned ?? 0), 0),
     regrown: state.history.reduce((a, m) => a + Number(m.regrown ?? 0), 0),
     learnerReport: lastExtras(state.history),

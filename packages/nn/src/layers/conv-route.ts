@@ -21,9 +21,8 @@ export function conv2dTrainable(
 }
 
 /**
- * NHWC conv2d whose gradients are built from forward convolutions only, the fastest ops of
- * tfjs-backend-wasm (measured on N=256, 32×32, 32→64 channels: filter gradient 1.0 s this way vs
- * 15.9 s as per-tap matMuls and 4.3 s as im2col; input gradient 0.37 s vs 4.8 s for conv2dTranspose).
+ * NHWC conv2d whose gradients are built from forward convolutions only, the fastest conv op of
+ * tfjs-backend-wasm (conv2dTranspose and per-tap or im2col matMuls were several times slower there).
  */
 export function conv2dRouted(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, padding: number): tf.Tensor4D {
   const f = tf.customGrad(((xi: tf.Tensor4D, wi: tf.Tensor4D, save: tf.GradSaveFunc) => {
