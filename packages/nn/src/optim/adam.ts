@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Optimizer, type OptimizerState, Slots } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -17,7 +17,6 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
-  readonly slots = new Slots();
 
   constructor(params: ReadonlyMap<string, tf.Variable>, options: AdamOptions = {}) {
     super(params, options.lr ?? 1e-3);
@@ -57,32 +56,13 @@ export class Adam extends Optimizer {
     });
   }
 
-  getState(): OptimizerState {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [k, v] of this.slots.entries()) tensors[k] = v;
+  protected config(): Record<string, unknown> {
     return {
-      kind: this.kind,
-      config: {
-        lr: this.lr,
-        beta1: this.beta1,
-        beta2: this.beta2,
-        eps: this.eps,
-        weightDecay: this.weightDecay,
-      },
-      step: this.step,
-      tensors,
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
     };
-  }
-
-  setState(state: OptimizerState): void {
-    if (state.kind !== this.kind)
-      throw new Error(`optimizer state is for "${state.kind}", not "${this.kind}"`);
-    this.step = state.step;
-    this.lr = (state.config.lr as number) ?? this.lr;
-    for (const [k, t] of Object.entries(state.tensors)) this.slots.set(k, t);
-  }
-
-  dispose(): void {
-    this.slots.dispose();
   }
 }

@@ -17,6 +17,8 @@ export abstract class Optimizer {
   abstract readonly kind: string;
   lr: number;
   step = 0;
+  /** Per-parameter slot tensors (moments, momentum buffers), stored in checkpoints. */
+  readonly slots = new Slots();
 
   constructor(
     /** Parameters by name; the optimizer updates exactly these. */
@@ -30,9 +32,26 @@ export abstract class Optimizer {
   /** Applies one update; `grads` maps parameter names to gradients (missing names are skipped). */
   abstract apply(grads: ReadonlyMap<string, tf.Tensor>): void;
 
-  abstract getState(): OptimizerState;
-  abstract setState(state: OptimizerState): void;
-  abstract dispose(): void;
+  /** Hyper-parameters as JSON (the `config` of the saved state). */
+  protected abstract config(): Record<string, unknown>;
+
+  getState(): OptimizerState {
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [k, v] of this.slots.entries()) tensors[k] = v;
+    return { kind: this.kind, config: this.config(), step: this.step, tensors };
+  }
+
+  setState(state: OptimizerState): void {
+    if (state.kind !== this.kind)
+      throw new Error(`optimizer state is for "${state.kind}", not "${this.kind}"`);
+    this.step = state.step;
+    this.lr = (state.config.lr as number) ?? this.lr;
+    for (const [k, t] of Object.entries(state.tensors)) this.slots.set(k, t);
+  }
+
+  dispose(): void {
+    this.slots.dispose();
+  }
 }
 
 /** Slot tensors (moments, momentum buffers), created lazily, kept outside tidy scopes. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Optimizer, type OptimizerState, Slots } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
@@ -14,7 +14,6 @@ export class SGD extends Optimizer {
   readonly momentum: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
-  readonly slots = new Slots();
 
   constructor(params: ReadonlyMap<string, tf.Variable>, options: SGDOptions = {}) {
     super(params, options.lr ?? 0.01);
@@ -44,31 +43,12 @@ export class SGD extends Optimizer {
     });
   }
 
-  getState(): OptimizerState {
-    const tensors: Record<string, tf.Tensor> = {};
-    for (const [k, v] of this.slots.entries()) tensors[k] = v;
+  protected config(): Record<string, unknown> {
     return {
-      kind: this.kind,
-      config: {
-        lr: this.lr,
-        momentum: this.momentum,
-        weightDecay: this.weightDecay,
-        nesterov: this.nesterov,
-      },
-      step: this.step,
-      tensors,
+      lr: this.lr,
+      momentum: this.momentum,
+      weightDecay: this.weightDecay,
+      nesterov: this.nesterov,
     };
-  }
-
-  setState(state: OptimizerState): void {
-    if (state.kind !== this.kind)
-      throw new Error(`optimizer state is for "${state.kind}", not "${this.kind}"`);
-    this.step = state.step;
-    this.lr = (state.config.lr as number) ?? this.lr;
-    for (const [k, t] of Object.entries(state.tensors)) this.slots.set(k, t);
-  }
-
-  dispose(): void {
-    this.slots.dispose();
   }
 }
