@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test-setup.ts'],
     testTimeout: 60_000,
+    // fixtures built from the real data (archives, trained models) can take long on a busy 2-core CI
+    hookTimeout: 60_000,
   },
 });
