@@ -53,6 +53,20 @@ describe('Grad R', () => {
     g.dispose();
   });
 
+  it("priorStep: 'lr' moves every θ by α·lr instead (the PyTorch reference script's rule)", () => {
+    const w0 = [0.5, -0.3];
+    const model = fakeModel({ fc: { values: w0, shape: [2] } });
+    const g = new GradR({ alpha: 1e-3, priorStep: 'lr' });
+    g.attach(model, ctx);
+    const zero = () => grads({ fc: [0, 0] }, { fc: [2] });
+    g.applyGradients(zero(), step(1));
+    g.applyGradients(zero(), step(2));
+    // lr = 0.01 at both steps: 2 · 1e-3 · 0.01, no bias correction
+    close(values(g.getState().tensors.get('theta/fc')!), [0.5 - 2e-5, 0.3 - 2e-5]);
+    g.dispose();
+    expect(() => new GradR({ priorStep: 'eta' as 'lr' })).toThrow(/priorStep/);
+  });
+
   it('the prior pulls θ towards μ from both sides (μ = ln(2(1 − p)) / α)', () => {
     const model = fakeModel({ fc: { values: [0.1, 0.3], shape: [2] } });
     const g = new GradR({ alpha: 1, targetSparsity: 0.75 }); // μ = ln 0.5 ≈ −0.693

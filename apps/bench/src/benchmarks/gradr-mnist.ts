@@ -15,6 +15,15 @@ export const PEER_3_EPOCHS: Record<string, { accuracy: number; connectivity: num
 };
 
 const ALPHAS = [1e-1, 4e-1, 2e-1, 5e-2, 1e-3];
+/**
+ * Each α runs with the spec's prior step α·η_t (key `0.4`) and with the reference script's α·lr
+ * (key `0.4-lr`); the two differ in the first ~50 steps, which shows at large α.
+ */
+const PRIOR_STEPS = [
+  { suffix: '', priorStep: 'biasCorrected', label: '' },
+  { suffix: '-lr', priorStep: 'lr', label: ' prior α·lr' },
+] as const;
+const peerKey = (key: string) => key.replace(/-lr$/, '');
 
 interface RunResult {
   key: string;
@@ -30,7 +39,7 @@ const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'resul
 const partialFile = (key: string, quick: boolean, epochs: number) =>
   join(resultsDir, `gradr-mnist${quick ? '-quick' : ''}.run-${key}${epochs === 3 ? '' : `-e${epochs}`}.json`);
 
-/** Selects runs with GRADR_MNIST_RUNS="0.1,deepr,magnitude" (keys: α values, dense, deepr, magnitude). */
+/** Selects runs with GRADR_MNIST_RUNS="0.1,0.4-lr,deepr" (keys: α values, α-lr, dense, deepr, magnitude). */
 function selected(key: string): boolean {
   const only = process.env.GRADR_MNIST_RUNS;
   if (!only) return true;
@@ -45,15 +54,20 @@ function readPartials(quick: boolean): RunResult[] {
     .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as RunResult);
 }
 
-const ORDER = ['dense', ...[...ALPHAS].sort((a, b) => a - b).map(String), 'deepr', 'magnitude'];
+const ORDER = [
+  'dense',
+  ...[...ALPHAS].sort((a, b) => a - b).flatMap((a) => PRIOR_STEPS.map((p) => `${a}${p.suffix}`)),
+  'deepr',
+  'magnitude',
+];
 
 function formatTable(results: RunResult[]): string[] {
   const lines = [
-    'run                    epoch  test acc  connectivity  per layer             peer after 3 epochs',
+    'run                          epoch  test acc  connectivity  per layer             peer after 3 epochs',
   ];
   const sorted = [...results].sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key));
   for (const { key, label, rows } of sorted) {
-    const peer = PEER_3_EPOCHS[key];
+    const peer = PEER_3_EPOCHS[peerKey(key)];
     for (const r of rows) {
       const peerCell =
         peer && r.epoch === 3
@@ -63,7 +77,7 @@ function formatTable(results: RunResult[]): string[] {
         .map((v) => `${(100 * v).toFixed(2)}%`)
         .join(' / ');
       lines.push(
-        `${label.padEnd(22)}${String(r.epoch).padStart(6)}  ${(100 * r.testAccuracy).toFixed(2).padStart(7)}%  ${(100 * r.connectivity).toFixed(2).padStart(11)}%  ${layers.padEnd(20)}  ${peerCell}`,
+        `${label.padEnd(28)}${String(r.epoch).padStart(6)}  ${(100 * r.testAccuracy).toFixed(2).padStart(7)}%  ${(100 * r.connectivity).toFixed(2).padStart(11)}%  ${layers.padEnd(20)}  ${peerCell}`,
       );
     }
   }
@@ -142,12 +156,13 @@ export const gradrMnist: Benchmark = {
       return rows;
     };
 
-    for (const alpha of ALPHAS)
-      await run(String(alpha), {
-        label: `gradr α=${alpha}`,
-        learner: 'gradr',
-        options: { alpha, targetSparsity: 0.95 },
-      });
+    for (const { suffix, priorStep, label } of PRIOR_STEPS)
+      for (const alpha of ALPHAS)
+        await run(`${alpha}${suffix}`, {
+          label: `gradr α=${alpha}${label}`,
+          learner: 'gradr',
+          options: { alpha, targetSparsity: 0.95, priorStep },
+        });
     await run('dense', { label: 'dense (Adam)', learner: 'dense', options: {} });
 
     if (selected('deepr') || selected('magnitude')) {
