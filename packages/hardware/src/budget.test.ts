@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitToCoreBudget } from './budget.js';
+import { coreBudget, fitToCoreBudget } from './budget.js';
 import { buildProfile, linearLayer } from './layout.js';
 import { mapToChip } from './mapping.js';
 import { mulberry32 } from './random.js';
@@ -66,5 +66,19 @@ describe('fitToCoreBudget', () => {
     expect(r.reason).toMatch(/needs 3 cores \(> 2\)/);
     expect(() => fitToCoreBudget(dense, 'loihi', { maxCores: 0 })).toThrow(/maxCores/);
     expect(() => fitToCoreBudget(dense, 'loihi', { maxCores: 1, layers: [3] })).toThrow(/not a layer index/);
+  });
+
+  it('coreBudget answers a structure learner in fitToCoreBudget terms', () => {
+    const budget = coreBudget('loihi', { maxCores: 1, seed: 1 });
+    expect(budget.describe).toBe('1 loihi cores');
+    const v = budget.keepFraction(dense, [undefined]);
+    const r = fitToCoreBudget(dense, 'loihi', { maxCores: 1, seed: 1 });
+    expect(v).toEqual({ keep: r.keepFraction, feasible: true, cores: 1, current: 3, reason: undefined });
+    expect(coreBudget('loihi', { maxCores: 3 }).keepFraction(dense, [undefined])).toMatchObject({
+      keep: 1,
+      cores: 3,
+      current: 3,
+    });
+    expect(() => coreBudget('loihi', { maxCores: 0 })).toThrow(/maxCores must be a positive integer/);
   });
 });

@@ -185,3 +185,39 @@ export function fitToCoreBudget(
   }
   return result(lo, true, full);
 }
+
+/**
+ * A core budget in the shape structure learners take as `budget` (`ConnectivityBudget` of
+ * `@synaptogen/structure`, which hardware does not import): "fit in `maxCores` cores of `chip`".
+ *
+ * ```ts
+ * createLearner('magnitude', { budget: coreBudget(chip, { maxCores: 4 }), endStep: 400 });
+ * ```
+ */
+export function coreBudget(
+  chip: Chip | string,
+  options: Omit<CoreBudgetOptions, 'importance' | 'layers'>,
+): {
+  describe: string;
+  keepFraction(
+    profile: NetworkProfile,
+    importance: readonly (ArrayLike<number> | undefined)[],
+  ): { keep: number; feasible: boolean; cores: number; current: number; reason?: string };
+} {
+  if (!Number.isInteger(options.maxCores) || options.maxCores < 1) {
+    throw new RangeError(`maxCores must be a positive integer, got ${options.maxCores}`);
+  }
+  return {
+    describe: `${options.maxCores} ${typeof chip === 'string' ? chip : chip.name} cores`,
+    keepFraction(profile, importance) {
+      const r = fitToCoreBudget(profile, chip, { ...options, importance: [...importance] });
+      return {
+        keep: r.keepFraction,
+        feasible: r.feasible,
+        cores: r.mapping.cores,
+        current: r.coresBefore,
+        reason: r.reason,
+      };
+    },
+  };
+}

@@ -1,4 +1,4 @@
-export { type CoreBudgetOptions, type CoreBudgetResult, fitToCoreBudget } from './budget.js';
+export { type CoreBudgetOptions, type CoreBudgetResult, coreBudget, fitToCoreBudget } from './budget.js';
 export {
   type Chip,
   ChipError,

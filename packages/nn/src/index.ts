@@ -39,6 +39,22 @@ export { Adam, type AdamOptions } from './optim/adam.js';
 export { Optimizer, type OptimizerState, Slots } from './optim/optimizer.js';
 export { constantLr, type LrSchedule, stepLr } from './optim/schedule.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
+export {
+  type Conv2dLayerProfile,
+  type LayerActivity,
+  type LayerProfile,
+  type LinearLayerProfile,
+  type NetworkProfile,
+  PROFILE_VERSION,
+  type ProfileShape3,
+} from './profile/format.js';
+export {
+  type ProfileOptions,
+  type ProfileWeightsOptions,
+  profile,
+  profileWeights,
+  ZERO_WEIGHT,
+} from './profile/profile.js';
 export { Rng } from './rng.js';
 export { crossEntropy, LOSSES, type LossFn, lossByName, mseRate } from './train/loss.js';
 export {

@@ -1,3 +1,5 @@
+import { BudgetedDeepR, type BudgetedDeepROptions } from './budget/deepr.js';
+import { type BudgetedMagnitudeOptions, BudgetedMagnitudePruning } from './budget/magnitude.js';
 import type { LearnerFactory } from './contract.js';
 import { DeepR, type DeepROptions, SoftDeepR, type SoftDeepROptions } from './deepr.js';
 import { Dense } from './dense.js';
@@ -14,17 +16,25 @@ export const BUILTIN_LEARNERS: Record<string, { factory: LearnerFactory; descrip
     description: 'Grad R: w = s·ReLU(θ), redefined gradient, Laplace prior (alpha, targetSparsity)',
   },
   deepr: {
-    factory: (o) => new DeepR(o as DeepROptions),
+    factory: (o) =>
+      o.budget !== undefined
+        ? new BudgetedDeepR(o as unknown as BudgetedDeepROptions)
+        : new DeepR(o as DeepROptions),
     description:
-      'Deep R: fixed budget K per layer, random re-activation (targetSparsity, alpha, temperature)',
+      'Deep R: fixed budget K per layer, random re-activation (targetSparsity or a hardware budget, alpha, temperature)',
   },
   'soft-deepr': {
     factory: (o) => new SoftDeepR(o as SoftDeepROptions),
     description: 'soft Deep R: noise on all θ, θ ≥ θ_min (alpha, temperature > 0, thetaMin)',
   },
   magnitude: {
-    factory: (o) => new MagnitudePruning(o as MagnitudeOptions),
-    description: 'gradual magnitude pruning, cubic schedule (targetSparsity, scope, frequency)',
+    // a hardware budget (e.g. a core count on a chip) in place of a sparsity number
+    factory: (o) =>
+      o.budget !== undefined
+        ? new BudgetedMagnitudePruning(o as unknown as BudgetedMagnitudeOptions)
+        : new MagnitudePruning(o as MagnitudeOptions),
+    description:
+      'gradual magnitude pruning, cubic schedule (targetSparsity or a hardware budget, scope, frequency)',
   },
   sca: {
     factory: (o) => new SCA(o as SCAOptions),

@@ -1,5 +1,16 @@
 import './builtins.js';
 
+export {
+  BudgetedDeepR,
+  type BudgetedDeepROptions,
+  type BudgetedMagnitudeOptions,
+  BudgetedMagnitudePruning,
+  type BudgetInput,
+  type BudgetVerdict,
+  budgetInput,
+  type ConnectivityBudget,
+  isConnectivityBudget,
+} from './budget/index.js';
 export { BUILTIN_LEARNERS } from './builtins.js';
 export { buildReport, countNonzero, measureConnectivity, ZERO_THRESHOLD } from './connectivity.js';
 export type {

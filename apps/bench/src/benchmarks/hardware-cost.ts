@@ -1,6 +1,6 @@
 /**
  * What pruning buys on hardware, on real data: trains a dense network and a pruned one (Grad R on MNIST,
- * SCA on CIFAR-10) briefly, saves both as `synaptogen train` checkpoints, and runs `synaptogen cost` on
+ * magnitude pruning to a Loihi core budget on MNIST, SCA on CIFAR-10) briefly, saves both as `synaptogen train` checkpoints, and runs `synaptogen cost` on
  * them: effective ACs/MACs from spikes measured on real test samples, energy under two presets, Loihi
  * cores — side by side.
  */
@@ -20,6 +20,10 @@ interface Side {
   label: string;
   learner: string;
   options: Record<string, unknown>;
+  /** Hardware-aware pruning, trained by `synaptogen train --chip <chip> --max-cores <maxCores>`. */
+  budget?: { chip: string; maxCores: number };
+  /** The learner's `endStep` as a fraction of the run's steps (the rest fine-tunes the pruned net). */
+  endFraction?: number;
 }
 
 interface Case {
@@ -40,18 +44,46 @@ interface Case {
 
 const PRESETS = '45nm-fp32,45nm-int8-sram';
 
+/** Grad R's MNIST setup, 1 epoch; the pruned side differs per case. */
+const MNIST = {
+  dataset: 'mnist',
+  model: 'gradr-mnist-mlp',
+  epochs: 1,
+  batch: 128,
+  lr: 1e-3,
+  train: [10_000, 60_000],
+  test: [1000, 10_000],
+  dense: { label: 'dense', learner: 'dense', options: {} },
+} satisfies Omit<Case, 'name' | 'pruned'>;
+
 const CASES: Case[] = [
   {
+    ...MNIST,
     name: 'mnist',
-    dataset: 'mnist',
-    model: 'gradr-mnist-mlp',
-    epochs: 1,
-    batch: 128,
-    lr: 1e-3,
-    train: [10_000, 60_000],
-    test: [1000, 10_000],
-    dense: { label: 'dense', learner: 'dense', options: {} },
     pruned: { label: 'gradr', learner: 'gradr', options: { alpha: 0.1, targetSparsity: 0.95 } },
+  },
+  {
+    // hardware-aware pruning: the dense net needs 7 Loihi cores; magnitude pruning targets 4 (and 3)
+    ...MNIST,
+    name: 'mnist-loihi4',
+    pruned: {
+      label: 'magnitude-loihi4',
+      learner: 'magnitude',
+      options: { frequency: 25 },
+      budget: { chip: 'loihi', maxCores: 4 },
+      endFraction: 0.75,
+    },
+  },
+  {
+    ...MNIST,
+    name: 'mnist-loihi3',
+    pruned: {
+      label: 'magnitude-loihi3',
+      learner: 'magnitude',
+      options: { frequency: 25 },
+      budget: { chip: 'loihi', maxCores: 3 },
+      endFraction: 0.75,
+    },
   },
   {
     name: 'cifar10',
@@ -100,8 +132,11 @@ async function trainSide(c: Case, side: Side, dir: string, ctx: BenchContext) {
     seed: 0,
     width: c.width,
   });
-  const learner = createLearner(side.learner, side.options);
   const perEpoch = Math.ceil(Math.min(n, trainSet.count) / c.batch);
+  const options = { ...side.options };
+  if (side.endFraction) options.endStep = Math.round(side.endFraction * perEpoch * c.epochs);
+  if (side.budget) return trainWithCli(c, side, options, dir, ctx);
+  const learner = createLearner(side.learner, options);
   learner.attach(model, { tf, lr: c.lr, seed: 0, totalSteps: perEpoch * c.epochs });
   const owned = learner.ownedParameters?.() ?? new Set<string>();
   const params = new Map(model.namedParameters().filter(([name, v]) => v.trainable && !owned.has(name)));
@@ -131,14 +166,65 @@ async function trainSide(c: Case, side: Side, dir: string, ctx: BenchContext) {
     learner: { name: side.learner, options: learner.options },
     name: side.label,
   });
+  const { connectivity, perLayer, pruned, regrown, ...extras } = report;
+  if (Object.keys(extras).length)
+    ctx.log(`${c.name} ${side.label}: learner report ${JSON.stringify(extras)}`);
   learner.dispose();
   model.dispose();
   optimizer.dispose();
   const last = history.at(-1)!;
   return {
     testAccuracy: last.testAccuracy ?? Number.NaN,
-    connectivity: report.connectivity,
+    connectivity,
+    options: learner.options,
+    /** The learner's own fit check (budgeted learners): cores and whether they are within the budget. */
+    fits: typeof extras.fits === 'boolean' ? extras.fits : undefined,
+    learnerCores: typeof extras.cores === 'number' ? extras.cores : undefined,
     trainSeconds: history.reduce((s, m) => s + m.trainSeconds, 0),
+  };
+}
+
+/**
+ * Trains one side with `synaptogen train` (the path a user takes for a core budget): same data, seed,
+ * batches and optimizer as `trainSide`, so it compares with the in-process dense run.
+ */
+async function trainWithCli(
+  c: Case,
+  side: Side,
+  options: Record<string, unknown>,
+  dir: string,
+  ctx: BenchContext,
+) {
+  const args = [
+    'train',
+    ...['--dataset', c.dataset, '--model', c.model, '--learner', side.learner],
+    ...['--chip', side.budget!.chip, '--max-cores', String(side.budget!.maxCores)],
+    ...Object.entries(options).flatMap(([k, v]) => ['--learner-option', `${k}=${JSON.stringify(v)}`]),
+    ...['--epochs', String(c.epochs), '--batch-size', String(c.batch), '--lr', String(c.lr), '--seed', '0'],
+    ...['--train-limit', String(ctx.quick ? c.train[0] : c.train[1])],
+    ...['--test-limit', String(ctx.quick ? c.test[0] : c.test[1])],
+    ...['--data-dir', ctx.dataRoot, '--backend', 'wasm', '--out', dir, '--json', '-q'],
+  ];
+  if (c.width) args.push('--width', String(c.width));
+  const r = spawnSync(process.execPath, [await cliBin(), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`synaptogen ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+    testAccuracy: number;
+    connectivity: number;
+    trainSeconds: number;
+    learnerOptions: Record<string, unknown>;
+    learnerReport: Record<string, unknown>;
+  };
+  ctx.log(
+    `${c.name} ${side.label}: synaptogen ${args.slice(0, 14).join(' ')} ...: test acc ${(100 * s.testAccuracy).toFixed(2)}% (${s.trainSeconds.toFixed(0)} s); learner report ${JSON.stringify(s.learnerReport)}`,
+  );
+  return {
+    testAccuracy: s.testAccuracy,
+    connectivity: s.connectivity,
+    options: s.learnerOptions,
+    fits: typeof s.learnerReport.fits === 'boolean' ? s.learnerReport.fits : undefined,
+    learnerCores: typeof s.learnerReport.cores === 'number' ? s.learnerReport.cores : undefined,
+    trainSeconds: s.trainSeconds,
   };
 }
 
@@ -165,7 +251,7 @@ interface Summary {
 export const hardwareCost: Benchmark = {
   name: 'hardware-cost',
   description:
-    'dense vs pruned on real data (MNIST dense vs Grad R, CIFAR-10 dense vs SCA): effective ACs, energy under two presets, Loihi cores, from measured spikes',
+    'dense vs pruned on real data (MNIST dense vs Grad R, MNIST dense vs magnitude pruning to 4- and 3-Loihi-core budgets, CIFAR-10 dense vs SCA): effective ACs, energy under two presets, Loihi cores, from measured spikes',
   async run(ctx) {
     await initBackend({ backend: 'wasm' });
     const records: BenchRecord[] = [];
@@ -208,7 +294,7 @@ async function runCase(c: Case, root: string, ctx: BenchContext): Promise<BenchR
   const jsonFile = join(root, 'cost.json');
   const table = await cost([...dirs, ...common, '--json-out', jsonFile]);
   ctx.log(
-    `${c.name}: ${c.model}, ${c.dense.label} vs ${c.pruned.label} (${JSON.stringify(c.pruned.options)}), ${nTest} test samples`,
+    `${c.name}: ${c.model}, ${c.dense.label} vs ${c.pruned.label} (${JSON.stringify(trained[c.pruned.label].options)}), ${nTest} test samples`,
   );
   for (const [label, t] of Object.entries(trained))
     ctx.log(
@@ -234,8 +320,8 @@ async function runCase(c: Case, root: string, ctx: BenchContext): Promise<BenchR
     [c.dense, json.a],
     [c.pruned, json.b],
   ] as const) {
-    const cfg = { ...config, learner: side.learner, options: side.options };
     const t = trained[side.label];
+    const cfg = { ...config, learner: side.learner, options: t.options };
     const rec = (metric: string, value: number, unit: string) =>
       records.push({
         benchmark: 'hardware-cost',
@@ -250,6 +336,10 @@ async function runCase(c: Case, root: string, ctx: BenchContext): Promise<BenchR
     rec('effective-MACs', s.effectiveMACs, 'ops/sample');
     for (const [p, v] of Object.entries(s.energy)) rec(`energy-${p}`, v / 1e3, 'nJ/sample');
     rec('loihi-cores', s.cores, 'cores');
+    if (side.budget) {
+      rec('max-cores', side.budget.maxCores, 'cores');
+      rec('fits-budget', Number(s.cores <= side.budget.maxCores), 'boolean');
+    }
     rec('activation-sparsity', s.activationSparsity, 'fraction');
   }
   for (const [k, v] of Object.entries(json.savings))

@@ -1,27 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createModel, initBackend, modelTensors } from '@synaptogen/nn';
 import { saveCheckpoint } from '@synaptogen/nn/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../test-cli.js';
 
 // The built CLI as a plain Node process (DESIGN.md: vitest's tfjs set-up differs from node's).
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const BIN = path.join(REPO, 'apps/cli/dist/bin.js');
-const DATA = process.env.SYNAPTOGEN_DATA ?? path.resolve(REPO, '../shared/data');
 const tmp = mkdtempSync(path.join(tmpdir(), 'synaptogen-cli-cost-'));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, SYNAPTOGEN_DATA: DATA },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const dense = path.join(tmp, 'dense');
 const pruned = path.join(tmp, 'pruned');

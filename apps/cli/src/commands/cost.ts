@@ -14,12 +14,11 @@ import {
   type NetworkProfile,
 } from '@synaptogen/hardware';
 import { loadChip, loadEnergyPresets, readProfileFile, writeProfileFile } from '@synaptogen/hardware/node';
-import { initBackend, restoreModel, type SpikingModel } from '@synaptogen/nn';
+import { initBackend, profile, restoreModel, type SpikingModel } from '@synaptogen/nn';
 import { loadCheckpoint } from '@synaptogen/nn/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { oneOf, positiveInt } from '../train/options.js';
-import { profileModel } from './cost-profile.js';
 
 export interface CostOptions {
   dataset?: string;
@@ -71,7 +70,8 @@ async function measureCheckpoint(dir: string, o: CostOptions, log: (l: string) =
     const isImage = !ds.timesteps;
     const n = Math.min(ds.count, o.samples);
     log(`${dir}: measuring spikes of ${model.config.name} on ${n} ${dataset} test samples`);
-    const profile = await profileModel(
+    // nn's profile has the format of hardware's NetworkProfile (checked by nn-profile.test.ts)
+    const measured: NetworkProfile = await profile(
       model,
       batches(ds, {
         batchSize: o.batchSize,
@@ -82,7 +82,7 @@ async function measureCheckpoint(dir: string, o: CostOptions, log: (l: string) =
       }),
       { samples: n, meta: { checkpoint: basename(resolve(dir)), dataset } },
     );
-    return { label: basename(resolve(dir)), profile, importance: weightMagnitudes(model) };
+    return { label: basename(resolve(dir)), profile: measured, importance: weightMagnitudes(model) };
   } finally {
     model.dispose();
   }

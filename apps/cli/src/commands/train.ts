@@ -38,6 +38,15 @@ export function registerTrain(program: Command): void {
       'target sparsity (Grad R: p ≥ 0.5 sets the prior centre; Deep R: fixed budget; magnitude: final sparsity)',
       fraction('--target-sparsity'),
     )
+    .option(
+      '--max-cores <n>',
+      'hardware-aware pruning (magnitude, deepr): prune until the network fits this many cores of --chip, instead of a --target-sparsity',
+      positiveInt('--max-cores'),
+    )
+    .option(
+      '--chip <name|file>',
+      'chip of --max-cores: loihi (default), loihi2, truenorth, spinnaker, or a chip JSON file',
+    )
     .option('--sparsity <x>', 'SCA: fraction of channels pruned', fraction('--sparsity'))
     .option('--regrow <x>', 'SCA: fraction of channels regrown', nonNegativeNumber('--regrow'))
     .option('--score <name>', 'SCA: channel score (e.g. activity)')
@@ -97,6 +106,7 @@ export function registerTrain(program: Command): void {
 Examples:
   $ synaptogen train --dataset mnist --model gradr-mnist-mlp --epochs 1 --json
   $ synaptogen train --learner gradr --alpha 5e-2 --target-sparsity 0.95 --epochs 3 --out runs/gradr
+  $ synaptogen train --learner magnitude --chip loihi --max-cores 4 --learner-option endStep=350 --out runs/loihi4
   $ synaptogen train --learner ./my-learner.js --learner-option rate=0.1
   $ synaptogen train --config run.json --epochs 5
   $ synaptogen train --dataset cifar10 --model conv-small --epochs 5 --optimizer sgd --lr 0.05 --out runs/conv

@@ -37,6 +37,10 @@ export interface TrainOptions {
   maskMode?: string;
   pruneInterval?: number;
   warmup?: number;
+  /** Hardware-aware pruning: a core budget on this chip (built-in name or chip JSON file) ... */
+  chip?: string;
+  /** ... of at most this many cores, in place of a target sparsity. */
+  maxCores?: number;
   /** `--learner-option key=value`, repeatable: any option of a plugin. */
   learnerOption?: Record<string, unknown>;
 }

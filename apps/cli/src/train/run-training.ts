@@ -7,6 +7,8 @@ import {
   isDatasetName,
   loadDataset,
 } from '@synaptogen/datasets/node';
+import { type Chip, coreBudget } from '@synaptogen/hardware';
+import { loadChip } from '@synaptogen/hardware/node';
 import {
   Adam,
   type CheckpointData,
@@ -149,11 +151,20 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
     throw new CliError(`--learner: ${(e as Error).message}`, 2);
   }
   const lOptions = learnerOptions(o);
+  if (o.chip !== undefined && o.maxCores === undefined)
+    throw new CliError('--chip sets the chip of a core budget: give --max-cores too', 2);
+  if (o.maxCores !== undefined) lOptions.budget = await budgetOf(o.chip ?? 'loihi', o.maxCores);
   let learner: StructureLearner;
   try {
     learner = loaded.create(lOptions);
   } catch (e) {
-    throw new CliError(`--learner ${o.learner}: ${(e as Error).message}`, 2);
+    const message = (e as Error).message;
+    if (o.maxCores !== undefined && /unknown option.*"budget"/.test(message))
+      throw new CliError(
+        `--max-cores: learner "${o.learner}" takes no core budget (${message}); use --learner magnitude or deepr`,
+        2,
+      );
+    throw new CliError(`--learner ${o.learner}: ${message}`, 2);
   }
   const out = resolve(o.out ?? `runs/${o.model}-${o.dataset}`);
 
@@ -177,7 +188,14 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
         width: o.width,
       });
   const perEpoch = batchCount(trainSet, { batchSize: o.batchSize, limit: o.trainLimit });
-  learner.attach(model, { tf, lr: o.lr, seed: o.seed, totalSteps: perEpoch * o.epochs });
+  try {
+    learner.attach(model, { tf, lr: o.lr, seed: o.seed, totalSteps: perEpoch * o.epochs });
+  } catch (e) {
+    // an infeasible core budget (too many neurons even without synapses) is known only with the model
+    if (o.maxCores !== undefined && /budget/.test((e as Error).message))
+      throw new CliError(`--max-cores ${o.maxCores}: ${(e as Error).message}`, 2);
+    throw e;
+  }
   const optimizer = makeOptimizer(model, o, learner.ownedParameters?.() ?? new Set());
   learner.setOptimizer?.(optimizer);
   if (resumed) {
@@ -326,6 +344,17 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
   model.dispose();
   optimizer.dispose();
   return summary;
+}
+
+/** `--chip`/`--max-cores`: a core budget a structure learner prunes towards. */
+async function budgetOf(chipName: string, maxCores: number) {
+  let chip: Chip;
+  try {
+    chip = await loadChip(chipName);
+  } catch (e) {
+    throw new CliError(`--chip: ${(e as Error).message}`, 2);
+  }
+  return coreBudget(chip, { maxCores });
 }
 
 /** Extra report fields of the last epoch (whatever is not a standard metric). */

@@ -1,18 +1,33 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batches, loadDataset } from '@synaptogen/datasets/node';
-import { countOps } from '@synaptogen/hardware';
+import { countOps, mapToChip, type NetworkProfile, validateProfile } from '@synaptogen/hardware';
 import {
   type Conv2d,
   createModel,
   initBackend,
   type Linear,
+  profile as measureProfile,
+  type NetworkProfile as NnNetworkProfile,
+  profileWeights,
   type Signal,
   type SpikingModel,
 } from '@synaptogen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { profileModel } from './cost-profile.js';
+
+/**
+ * nn writes hardware's profile format without importing hardware (DESIGN.md's dependency direction).
+ * This is where both are visible: the assignment below fails to compile if the formats drift apart,
+ * and every test runs hardware's validateProfile on what nn measured.
+ */
+const compatible = (p: NnNetworkProfile): NetworkProfile => p;
+
+async function profileModel(...args: Parameters<typeof measureProfile>): Promise<NetworkProfile> {
+  const p = compatible(await measureProfile(...args));
+  validateProfile(p, 'nn profile');
+  return p;
+}
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const DATA = process.env.SYNAPTOGEN_DATA ?? path.resolve(REPO, '../shared/data');
@@ -64,7 +79,7 @@ beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
 
-describe('profileModel on real data, checked against a brute-force count', () => {
+describe("nn's profile on real data, valid for hardware, checked against a brute-force count", () => {
   it('gradr-mnist-mlp, pruned, with hidden neurons that lost every input', async () => {
     const n = 48;
     const batch = await firstBatch('mnist', n);
@@ -188,5 +203,24 @@ describe('profileModel on real data, checked against a brute-force count', () =>
     const cifar = await firstBatch('cifar10', 2);
     await expect(profileModel(model, [cifar])).rejects.toThrow(/expects \[1, 28, 28\].*--dataset/);
     model.dispose();
+  });
+
+  it('profileWeights (no data) is valid for hardware and maps like the measured profile', async () => {
+    const batch = await firstBatch('cifar10', 4);
+    const model = createModel('conv-small', { seed: 2, width: 0.25 });
+    const conv2 = model.body.layers[4] as Conv2d;
+    prune(conv2.weight, randomMask(3 * 3 * 8 * 16, 0.4, 4));
+    const weightsOnly = compatible(profileWeights(model, { rate: 0.1 }));
+    validateProfile(weightsOnly, 'profileWeights');
+    const measured = await profileModel(model, [batch]);
+    expect(weightsOnly.layers.map((l) => [l.kind, l.input, l.steps])).toEqual(
+      measured.layers.map((l) => [l.kind, l.input, l.steps]),
+    );
+    expect(weightsOnly.layers[1].weights).toEqual(measured.layers[1].weights);
+    expect(mapToChip(weightsOnly, 'loihi').cores).toBe(mapToChip(measured, 'loihi').cores);
+    const mlp = createModel('gradr-mnist-mlp', { seed: 1 });
+    validateProfile(compatible(profileWeights(mlp)), 'profileWeights');
+    model.dispose();
+    mlp.dispose();
   });
 });

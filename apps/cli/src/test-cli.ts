@@ -1,0 +1,17 @@
+/** Runs the built CLI as a plain Node process (DESIGN.md: vitest's tfjs set-up differs from node's). */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = path.join(REPO, 'apps/cli/dist/bin.js');
+export const DATA = process.env.SYNAPTOGEN_DATA ?? path.resolve(REPO, '../shared/data');
+
+export function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SYNAPTOGEN_DATA: DATA },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
