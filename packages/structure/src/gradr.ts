@@ -1,7 +1,15 @@
 import type { StepInfo } from '@synaptogen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { LearnerOptionError, OptionReader } from './options.js';
-import { ThetaLearner } from './theta.js';
+import { type ThetaEntry, ThetaLearner } from './theta.js';
+
+/**
+ * Kernel name of the fused Grad R step a backend may register (`@synaptogen/wasm-simd` does): the
+ * Adam moments, θ, w = s·ReLU(θ) and the pruned/regrown counts in one pass, bit-identical to the
+ * element-wise path below. Inputs `{ g, sign, m, v, theta }`, attrs `{ beta1, beta2, eps, stepSize,
+ * sqrtBc2, prior, mu }`, outputs `[m', v', θ', w', counts]`.
+ */
+export const GRADR_UPDATE = 'SynaptogenGradRUpdate';
 
 export interface GradROptions {
   /** Rate α of the Laplace prior on θ (default 1e-3). With μ ≪ θ it shrinks every θ by α·η_t per step. */
@@ -81,10 +89,15 @@ export class GradR extends ThetaLearner {
     const etaT = this.options.priorStep === 'lr' ? info.lr : info.lr / (1 - this.options.beta1 ** this.t);
     const priorStep = tf.scalar(this.options.alpha * etaT);
     const mu = tf.scalar(this.mu);
+    const fused = tf.getKernel(GRADR_UPDATE, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       for (const e of this.entries) {
         const g = grads.get(e.name);
         if (!g) continue;
+        if (fused && g.dtype === 'float32') {
+          this.fusedStep(e, g, info.lr, this.options.alpha * etaT);
+          continue;
+        }
         const dir = adam.direction(e.name, tf.mul(e.sign, g), e.theta, this.t);
         const prior = tf.mul(tf.sign(tf.sub(e.theta, mu)), priorStep);
         const next = tf.sub(tf.sub(e.theta, dir), prior);
@@ -94,5 +107,31 @@ export class GradR extends ThetaLearner {
       }
     });
     tf.dispose([priorStep, mu]);
+  }
+
+  /** The same step as one backend kernel (see GRADR_UPDATE). */
+  private fusedStep(e: ThetaEntry, g: tf.Tensor, lr: number, prior: number): void {
+    const adam = this.adam;
+    if (!adam) throw new Error('gradr: applyGradients before attach()');
+    const { beta1, beta2, eps } = this.options;
+    const m = adam.slots.get('m', e.name, e.theta);
+    const v = adam.slots.get('v', e.name, e.theta);
+    const attrs = {
+      beta1,
+      beta2,
+      eps,
+      stepSize: lr / (1 - beta1 ** this.t),
+      sqrtBc2: Math.sqrt(1 - beta2 ** this.t),
+      prior,
+      mu: this.mu,
+    };
+    const [mNew, vNew, theta, w, counts] = tf
+      .engine()
+      .runKernel(GRADR_UPDATE, { g, sign: e.sign, m, v, theta: e.theta }, attrs) as tf.Tensor[];
+    m.assign(mNew);
+    v.assign(vNew);
+    e.theta.assign(theta);
+    e.w.assign(w);
+    e.counts.assign(tf.add(e.counts, tf.cast(counts, 'int32')));
   }
 }

@@ -24,7 +24,7 @@ export type {
 } from './contract.js';
 export { DeepR, type DeepROptions, SoftDeepR, type SoftDeepROptions } from './deepr.js';
 export { Dense } from './dense.js';
-export { GradR, type GradROptions } from './gradr.js';
+export { GRADR_UPDATE, GradR, type GradROptions } from './gradr.js';
 export { cubicSparsity, type MagnitudeOptions, MagnitudePruning } from './magnitude.js';
 export { LearnerOptionError, OptionReader } from './options.js';
 export {

@@ -4,6 +4,7 @@
 // decay_input (H = V − (V − Vr)·k + X), with k = 1/τ. Formulas follow @synaptogen/neurons' order of
 // float32 operations so that spikes equal the op-by-op forward bit for bit.
 
+@inline
 function charge(mode: i32, v: v128, x: v128, k: v128, vr: v128, vrZero: bool): v128 {
   if (mode === 0) return f32x4.add(v, x);
   const leak = vrZero ? v : f32x4.sub(v, vr);
@@ -11,6 +12,7 @@ function charge(mode: i32, v: v128, x: v128, k: v128, vr: v128, vrZero: bool): v
   return f32x4.add(f32x4.sub(v, f32x4.mul(leak, k)), x);
 }
 
+@inline
 function reset(h: v128, s: v128, vth: v128, vr: v128, soft: bool, vrZero: bool): v128 {
   const one = f32x4.splat(1);
   if (soft) return f32x4.sub(h, f32x4.mul(s, vth));
@@ -21,7 +23,7 @@ function reset(h: v128, s: v128, vth: v128, vr: v128, soft: bool, vrZero: bool):
 /**
  * Forward over T steps for `n` neurons (n multiple of 4; the caller pads). x, s, h: [T, stride]
  * (a column range of a wider array when threads split the neurons); v: [n] initial potential in,
- * final potential out.
+ * final potential out. `constant`: x is one row [stride], the same input at every step.
  */
 export function neuronForward(
   x: usize,
@@ -36,6 +38,7 @@ export function neuronForward(
   vth: f32,
   vReset: f32,
   soft: bool,
+  constant: bool,
 ): void {
   const kk = f32x4.splat(k);
   const th = f32x4.splat(vth);
@@ -43,12 +46,13 @@ export function neuronForward(
   const one = f32x4.splat(1);
   const vrZero = vReset === 0;
   const rowBytes = (<usize>stride) << 2;
+  const xRowBytes: usize = constant ? 0 : rowBytes;
   for (let i = 0; i < n; i += 4) {
     const off = (<usize>i) << 2;
     let vv = v128.load(v + off);
     for (let t = 0; t < T; t++) {
       const o = <usize>t * rowBytes + off;
-      const hh = charge(mode, vv, v128.load(x + o), kk, vr, vrZero);
+      const hh = charge(mode, vv, v128.load(x + <usize>t * xRowBytes + off), kk, vr, vrZero);
       // Θ(H − V_th) with Θ(0) = 1, i.e. H ≥ V_th (compared as H − V_th ≥ 0, like the op-by-op path).
       const ss = v128.and(f32x4.ge(f32x4.sub(hh, th), f32x4.splat(0)), one);
       v128.store(h + o, hh);
@@ -59,56 +63,78 @@ export function neuronForward(
   }
 }
 
-// Surrogate derivatives g′(x) (ids follow SURROGATES in src/neurons.ts).
-function surrogateScalar(id: i32, x: f32, a: f32): f32 {
-  const ax = Mathf.abs(x);
-  switch (id) {
-    case 0: {
-      const z = (Mathf.PI / 2) * a * x;
-      return a / 2 / (1 + z * z);
-    }
-    case 1: {
-      const sg: f32 = 1 / (1 + Mathf.exp(-(a * x)));
-      return sg * (1 - sg) * a;
-    }
-    case 2:
-      return ax <= 1 / a ? Mathf.max(a - ax * (a * a), 0) : 0;
-    case 3:
-      return Mathf.exp(ax * -a) * (a / 2);
-    case 4: {
-      const d = ax + 1 / a;
-      return 1 / (2 * a) / (d * d);
-    }
-    case 5: {
-      const d = ax + 1;
-      return a / (d * d);
-    }
-    case 6: {
-      const z = x * a;
-      return Mathf.exp(-(z * z)) * (a / Mathf.sqrt(Mathf.PI));
-    }
-    default:
-      return ax < 0.5 / a ? a : 0;
-  }
+// Surrogate derivatives g′(x) (ids follow SURROGATES in src/neurons.ts), as @synaptogen/neurons
+// writes them.
+
+/**
+ * e^x for f32x4 (Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, degree-5 polynomial, 2^n from the
+ * exponent bits), within ~2 ulp of Math.exp over the clamped range [−87.3, 88.4]. n is rounded with
+ * the 1.5·2²³ trick (its integer is then in the float's low bits) and the clamps use pmin/pmax:
+ * V8's f32x4.nearest / trunc_sat / min / max are multi-instruction sequences.
+ */
+@inline
+function expV(x: v128): v128 {
+  const xc = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.3762626647949)), f32x4.splat(-87.3365447505531));
+  const magic = f32x4.splat(12582912.0);
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.44269504088896341)), magic);
+  const n = f32x4.sub(t, magic);
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1));
+  const ni = i32x4.sub(t, i32x4.splat(0x4b400000)); // the bits of 1.5·2²³ + n, less those of 1.5·2²³
+  const pow2 = i32x4.shl(i32x4.add(ni, i32x4.splat(127)), 23);
+  return f32x4.mul(y, pow2);
 }
 
+/** g′(x) for four lanes. */
+@inline
 function surrogate(id: i32, x: v128, a: f32): v128 {
-  if (id === 0) {
-    // atan, fully in SIMD: (α/2) / (1 + (π/2·α·x)²)
-    const z = f32x4.mul(x, f32x4.splat((Mathf.PI / 2) * a));
-    return f32x4.div(f32x4.splat(a / 2), f32x4.add(f32x4.splat(1), f32x4.mul(z, z)));
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  const ax = f32x4.abs(x);
+  switch (id) {
+    case 0: {
+      // atan: (α/2) / (1 + (π/2·α·x)²)
+      const z = f32x4.mul(x, f32x4.splat((Mathf.PI / 2) * a));
+      return f32x4.div(f32x4.splat(a / 2), f32x4.add(one, f32x4.mul(z, z)));
+    }
+    case 1: {
+      const sg = f32x4.div(one, f32x4.add(one, expV(f32x4.mul(x, f32x4.splat(-a)))));
+      return f32x4.mul(f32x4.mul(sg, f32x4.sub(one, sg)), f32x4.splat(a));
+    }
+    case 2: {
+      const v = f32x4.pmax(f32x4.sub(f32x4.splat(a), f32x4.mul(ax, f32x4.splat(a * a))), zero);
+      return v128.and(v, f32x4.le(ax, f32x4.splat(1 / a)));
+    }
+    case 3:
+      return f32x4.mul(expV(f32x4.mul(ax, f32x4.splat(-a))), f32x4.splat(a / 2));
+    case 4: {
+      const d = f32x4.add(ax, f32x4.splat(1 / a));
+      return f32x4.div(f32x4.splat(1 / (2 * a)), f32x4.mul(d, d));
+    }
+    case 5: {
+      const d = f32x4.add(ax, one);
+      return f32x4.div(f32x4.splat(a), f32x4.mul(d, d));
+    }
+    case 6: {
+      const z = f32x4.mul(x, f32x4.splat(a));
+      return f32x4.mul(expV(f32x4.neg(f32x4.mul(z, z))), f32x4.splat(a / Mathf.sqrt(Mathf.PI)));
+    }
+    default:
+      return v128.and(f32x4.splat(a), f32x4.lt(ax, f32x4.splat(0.5 / a)));
   }
-  let r = f32x4.splat(0);
-  r = f32x4.replace_lane(r, 0, surrogateScalar(id, f32x4.extract_lane(x, 0), a));
-  r = f32x4.replace_lane(r, 1, surrogateScalar(id, f32x4.extract_lane(x, 1), a));
-  r = f32x4.replace_lane(r, 2, surrogateScalar(id, f32x4.extract_lane(x, 2), a));
-  r = f32x4.replace_lane(r, 3, surrogateScalar(id, f32x4.extract_lane(x, 3), a));
-  return r;
 }
 
 /**
- * BPTT through the fused forward. gs: dL/dS [T, n]; h: saved H [T, n]; gx out [T, n];
- * gv: [n] dL/dV after the last step in (usually 0), dL/dV0 out.
+ * BPTT through the fused forward. gs: dL/dS [T, n]; h: saved H [T, n]; gx out [T, n], or with
+ * `accumulate` [n] summed over the steps (from the last, as BPTT runs: the gradient of a constant
+ * input); gv: [n] dL/dV after the last step in (usually 0), dL/dV0 out.
  */
 export function neuronBackward(
   gs: usize,
@@ -126,6 +152,7 @@ export function neuronBackward(
   detachReset: bool,
   surrogateId: i32,
   alpha: f32,
+  accumulate: bool,
 ): void {
   const th = f32x4.splat(vth);
   const vr = f32x4.splat(vReset);
@@ -151,7 +178,10 @@ export function neuronBackward(
         if (!detachReset) dVdH = f32x4.add(dVdH, f32x4.mul(f32x4.sub(vr, hh), sg));
       }
       const gH = f32x4.add(f32x4.mul(v128.load(gs + o), sg), f32x4.mul(g, dVdH));
-      v128.store(gx + o, f32x4.mul(gH, dHdX));
+      const gxt = f32x4.mul(gH, dHdX);
+      if (!accumulate) v128.store(gx + o, gxt);
+      else if (t === T - 1) v128.store(gx + off, gxt);
+      else v128.store(gx + off, f32x4.add(v128.load(gx + off), gxt));
       g = f32x4.mul(gH, dHdV);
     }
     v128.store(gv + off, g);

@@ -52,7 +52,8 @@ export function spikeConvForwardRange(
     const oh = rem / outW;
     const ow = rem - oh * outW;
     const yRow = y + ((<usize>q * <usize>co) << 2);
-    // 32 output channels (8 accumulators) at a time, then 4 at a time.
+    // 32 output channels (8 accumulators) at a time, then 4 at a time (16 accumulators measured
+    // slower: V8 has 16 xmm registers).
     let c = 0;
     for (; c + 32 <= co; c += 32) {
       let a0 = f32x4.splat(0);

@@ -131,12 +131,21 @@ describe('conv gradients through tfjs (wasm backend with wasm-simd kernels) equa
     const again = await useWasmSimd();
     expect(again).toBe(reg);
     expect(reg.kernels).toEqual([
+      'BatchMatMul',
       'Conv2D',
       'Conv2DBackpropFilter',
       'Conv2DBackpropInput',
       'SynaptogenNeuronForward',
       'SynaptogenNeuronBackward',
       'SynaptogenMaxPoolGradFirstMax',
+      'SynaptogenBatchNormTrain',
+      'SynaptogenBatchNormTrainGrad',
+      'Identity',
+      'Slice',
+      'GreaterEqual',
+      'Greater',
+      'SynaptogenAdamUpdate',
+      'SynaptogenGradRUpdate',
     ]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });

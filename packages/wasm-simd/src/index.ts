@@ -1,5 +1,15 @@
+export { ADAM_UPDATE, type AdamAttrs, adamUpdate } from './adam.js';
+export {
+  BATCHNORM_BACKWARD,
+  BATCHNORM_FORWARD,
+  type BatchNormBackwardResult,
+  type BatchNormForwardResult,
+  batchNormBackward,
+  batchNormForward,
+} from './batchnorm.js';
 export { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv.js';
-export { matMul } from './matmul.js';
+export { GRADR_UPDATE, type GradRAttrs, gradrUpdate } from './gradr.js';
+export { type MatMulOptions, matMul, SPARSE_MATMUL_DENSITY_MAX } from './matmul.js';
 export { NEURON_BACKWARD, NEURON_FORWARD, spikingNeuron } from './neuron-op.js';
 export {
   type NeuronBackwardResult,
@@ -24,7 +34,13 @@ export {
   type SparseLayerInfo,
   type SparseNetwork,
 } from './sparse.js';
-export { conv2dBackpropFilterSpikes, conv2dSpikes, SPIKE_DENSITY_MAX } from './spike-conv.js';
+export {
+  conv2dBackpropFilterSpikes,
+  conv2dSpikes,
+  SPIKE_DENSITY_MAX,
+  SPIKE_FILTER_CHANNEL_DENSITY_MAX,
+  SPIKE_FORWARD_DENSITY_MAX,
+} from './spike-conv.js';
 export {
   type UseWasmSimdOptions,
   useWasmSimd,

@@ -62,12 +62,7 @@ export function neuronKernelConfigs(backendName: string, k: KernelInstance): tf.
         }
         // constant input: its gradient is the sum over the steps (from the last, as BPTT runs)
         return io.outputs([dy.shape.slice(1)], ([gradX]) => {
-          const { gradX: perStep } = neuronBackward(k, io.read(dy), io.read(h), T, options);
-          const n = gradX.length;
-          gradX.set(perStep.subarray((T - 1) * n));
-          for (let t = T - 2; t >= 0; t--) {
-            for (let i = 0; i < n; i++) gradX[i] += perStep[t * n + i];
-          }
+          neuronBackward(k, io.read(dy), io.read(h), T, options, undefined, { gradX }, true);
         });
       },
     },

@@ -114,11 +114,7 @@ function putPadded(
   const ptr = k.alloc(T * np);
   const view = k.f32(ptr, T * np);
   if (!src) view.fill(0);
-  else if (src.length === n && T > 1) {
-    // one row, the same at every step (direct encoding)
-    if (n !== np) view.fill(0);
-    for (let t = 0; t < T; t++) view.set(src, t * np);
-  } else if (n === np) view.set(src);
+  else if (n === np) view.set(src);
   else {
     view.fill(0);
     for (let t = 0; t < T; t++) view.set(src.subarray(t * n, (t + 1) * n), t * np);
@@ -170,14 +166,15 @@ export function neuronForward(
   if (v0 && v0.length !== n) throw new Error(`${what}: v0 has ${v0.length} elements, expected ${n}`);
   const np = (n + 3) & ~3;
   k.reset();
-  const xPtr = putPadded(k, x, T, n, np);
+  // a constant input stays one row: the kernel reads it at every step
+  const xPtr = constant ? putPadded(k, x, 1, n, np) : putPadded(k, x, T, n, np);
   const sPtr = k.alloc(T * np);
   const hPtr = k.alloc(T * np);
   const vPtr = k.alloc(np);
   const vView = k.f32(vPtr, np);
   vView.fill(p.vReset);
   if (v0) vView.set(v0);
-  const params = [p.mode, p.k, p.vth, p.vReset, p.soft ? 1 : 0];
+  const params = [p.mode, p.k, p.vth, p.vReset, p.soft ? 1 : 0, constant ? 1 : 0];
   k.parallel(
     columnRanges(k, T, np).map(([c0, c1]) => ({
       fn: 'neuronForward' as const,
@@ -194,7 +191,7 @@ export function neuronForward(
 }
 
 export interface NeuronBackwardResult {
-  /** dL/dX, [T, N]. */
+  /** dL/dX, [T, N]; [N] summed over the steps with `constant`. */
   gradX: Float32Array;
   /** dL/dV0, [N]. */
   gradV0: Float32Array;
@@ -202,7 +199,8 @@ export interface NeuronBackwardResult {
 
 /**
  * BPTT through `neuronForward`: `gradSpikes` = dL/dS and `h` from the forward, both [T, N];
- * `gradV` = dL/d(final V) (default 0).
+ * `gradV` = dL/d(final V) (default 0). `constant`: the forward fed one input at every step, whose
+ * gradient is the per-step gradients summed from the last step to the first ([N]).
  */
 export function neuronBackward(
   k: KernelInstance,
@@ -212,6 +210,7 @@ export function neuronBackward(
   options: NeuronOptions,
   gradV?: Float32Array,
   out?: Partial<NeuronBackwardResult>,
+  constant = false,
 ): NeuronBackwardResult {
   const what = 'neuronBackward';
   const n = sizeOf(gradSpikes, T, what);
@@ -224,7 +223,8 @@ export function neuronBackward(
   k.reset();
   const gsPtr = putPadded(k, gradSpikes, T, n, np);
   const hPtr = putPadded(k, h, T, n, np);
-  const gxPtr = k.alloc(T * np);
+  const gxRows = constant ? 1 : T;
+  const gxPtr = k.alloc(gxRows * np);
   const gvPtr = putPadded(k, gradV, 1, n, np);
   const params = [
     p.mode,
@@ -235,6 +235,7 @@ export function neuronBackward(
     p.detachReset ? 1 : 0,
     p.surrogateId,
     p.alpha,
+    constant ? 1 : 0,
   ];
   k.parallel(
     columnRanges(k, T, np).map(([c0, c1]) => ({
@@ -242,9 +243,9 @@ export function neuronBackward(
       args: [gsPtr + c0 * 4, hPtr + c0 * 4, gxPtr + c0 * 4, gvPtr + c0 * 4, T, c1 - c0, np, ...params],
     })),
   );
-  const gradX = out?.gradX ?? new Float32Array(T * n);
+  const gradX = out?.gradX ?? new Float32Array(gxRows * n);
   const gradV0 = out?.gradV0 ?? new Float32Array(n);
-  getPadded(k, gxPtr, gradX, T, n, np);
+  getPadded(k, gxPtr, gradX, gxRows, n, np);
   getPadded(k, gvPtr, gradV0, 1, n, np);
   return { gradX, gradV0 };
 }

@@ -60,6 +60,15 @@ describe('first-maximum max-pool gradient', () => {
       s: 2,
       binary: false,
     },
+    // channels % 4 = 0 with k = s: the SIMD path
+    { name: 'binary spikes, 2×2, 8 channels (SIMD)', shape: [3, 8, 8, 8] as const, k: 2, s: 2, binary: true },
+    {
+      name: 'random values, 3×3, odd size, 12 channels (SIMD, cropped edges)',
+      shape: [2, 10, 7, 12] as const,
+      k: 3,
+      s: 3,
+      binary: false,
+    },
     {
       name: 'random values, 3×3 stride 2 (overlapping)',
       shape: [2, 9, 9, 4] as const,

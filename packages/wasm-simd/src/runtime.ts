@@ -24,6 +24,18 @@ export interface KernelExports {
   packRowsT4Strided(src: number, a: number, rows: number, inner: number, rs: number, cs: number): void;
   packCols8Strided(src: number, b: number, inner: number, cols: number, rs: number, cs: number): void;
   packFilterCols8(w: number, b: number, kTotal: number, co: number): void;
+  bnReduceRange(...args: number[]): void;
+  bnGradSumsRange(...args: number[]): void;
+  bnApplyRange(...args: number[]): void;
+  spikeFilterChannelsRange(...args: number[]): void;
+  binaryCount(x: number, n: number): number;
+  csrBuild(src: number, rows: number, cols: number, rowPtr: number, col: number, val: number): number;
+  csrTranspose(...args: number[]): void;
+  packRowsPadded(...args: number[]): void;
+  spmmRange(...args: number[]): void;
+  adamRange(...args: number[]): void;
+  gradrRange(...args: number[]): void;
+  greaterRange(a: number, b: number, out: number, n: number, mode: number, int: number): void;
 }
 
 const PAGE = 65536;

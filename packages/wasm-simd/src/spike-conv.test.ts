@@ -59,6 +59,15 @@ const cases: Case[] = [
     pad: 'same',
   },
   { name: '3x3 s2 valid, 6→12 (4-wide path)', x: [2, 9, 9, 6], f: [3, 3, 6, 12], stride: 2, pad: 'valid' },
+  // stride 1, outC % 32 = 0: the channel-major filter gradient, with margins around dy
+  { name: '3x2 s1 valid, 8→32 (channel-major)', x: [2, 7, 9, 8], f: [3, 2, 8, 32], stride: 1, pad: 'valid' },
+  {
+    name: '2x2 s1 same, 5→32 (channel-major, uneven pad)',
+    x: [3, 6, 5, 5],
+    f: [2, 2, 5, 32],
+    stride: 1,
+    pad: 'same',
+  },
   { name: '1x1 s1, 16→36 (both paths)', x: [3, 5, 5, 16], f: [1, 1, 16, 36], stride: 1, pad: 'valid' },
 ];
 
@@ -140,7 +149,13 @@ describe('spike-aware conv kernels (binary inputs, zeros skipped)', () => {
     const analog = spikes(n, 0.1, 6);
     analog[5] = 0.5;
     expect(conv2dSpikes(k, analog, w, g, out)).toBeNull();
-    expect(conv2dSpikes(k, spikes(n, 0.6, 7), w, g, out)).toBeNull();
+    expect(conv2dSpikes(k, spikes(n, 0.7, 7), w, g, out)).toBeNull();
+    // the filter gradient too (cases[0] takes the channel-major kernel)
+    const dy = uniform(out.length, 10);
+    const dw = new Float32Array(w.length);
+    expect(conv2dBackpropFilterSpikes(k, analog, dy, g, dw)).toBeNull();
+    expect(conv2dBackpropFilterSpikes(k, spikes(n, 0.7, 7), dy, g, dw)).toBeNull();
+    expect(conv2dBackpropFilterSpikes(k, spikes(n, 0.4, 7), dy, g, dw)).not.toBeNull();
     expect(
       conv2dSpikes(k, spikes(n, 0.1, 8), w.subarray(0, 9 * 32 * 62), { ...g, outC: 62 }, out),
     ).toBeNull();

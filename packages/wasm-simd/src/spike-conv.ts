@@ -8,6 +8,21 @@ import type { KernelInstance } from './runtime.js';
  */
 export const SPIKE_DENSITY_MAX = 0.25;
 
+/**
+ * The same limit for the forward conv, whose event loop is cheaper than the filter gradient's: on
+ * conv-small's shapes (256×16×16×32→64 and 256×8×8×64→128, 2 threads, loaded VM) the spike forward
+ * took 76 / 96 / 114 / 133 ms at 30 / 40 / 50 / 60% ones vs 111–201 ms for the dense GEMM.
+ * Max-pooled spikes, conv-small's conv inputs, run at 39–44% ones.
+ */
+export const SPIKE_FORWARD_DENSITY_MAX = 0.5;
+
+/**
+ * The limit for the channel-major filter gradient (see conv2dBackpropFilterSpikes): on conv-small's
+ * shapes (2 threads, loaded VM) 31–56 / 69–79 / 104–134 / 139–148 ms at 10 / 25 / 40 / 50% ones
+ * vs 113–202 ms for the dense GEMM; about even at 60%.
+ */
+export const SPIKE_FILTER_CHANNEL_DENSITY_MAX = 0.5;
+
 // Below this many events per thread, waking a worker costs more than it saves.
 const MIN_EVENT_WORK_PER_THREAD = 1e6;
 
@@ -48,7 +63,7 @@ export function conv2dSpikes(
   w: Float32Array,
   g: ConvGeometry,
   out: Float32Array,
-  maxDensity = SPIKE_DENSITY_MAX,
+  maxDensity = SPIKE_FORWARD_DENSITY_MAX,
 ): Float32Array | null {
   if (!usable(g)) return null;
   k.reset();
@@ -74,9 +89,91 @@ export function conv2dSpikes(
   return out;
 }
 
+/** Stride 1 and outC a multiple of 32: the channel-major filter-gradient kernel applies. */
+function channelMajor(g: ConvGeometry): boolean {
+  return g.strideH === 1 && g.strideW === 1 && g.outC % 32 === 0 && g.inH < 65536 && g.inW < 65536;
+}
+
+/**
+ * The channel-major filter gradient (assembly/spike-filter.ts): images split over the threads, each
+ * with its own dW partial and event-list scratch.
+ */
+function filterChannelMajor(
+  k: KernelInstance,
+  x: Float32Array,
+  dy: Float32Array,
+  g: ConvGeometry,
+  out: Float32Array,
+  maxDensity: number,
+): Float32Array | null {
+  k.reset();
+  const xPtr = k.put(x);
+  const ones = k.exports.binaryCount(xPtr, x.length);
+  if (ones < 0 || ones > maxDensity * x.length) return null;
+  // dy with a zero border wide enough for every tap of every input pixel (the kernel then needs no
+  // bounds tests): top/bottom/left/right margins beyond the conv's own padding
+  const mt = Math.max(0, g.kH - 1 - g.padTop);
+  const mb = Math.max(0, g.inH - 1 + g.padTop - (g.outH - 1));
+  const ml = Math.max(0, g.kW - 1 - g.padLeft);
+  const mr = Math.max(0, g.inW - 1 + g.padLeft - (g.outW - 1));
+  const hp = g.outH + mt + mb;
+  const wp = g.outW + ml + mr;
+  const dypLen = g.batch * hp * wp * g.outC;
+  const dyPtr = k.alloc(dypLen);
+  k.exports.zero(dyPtr, Math.ceil(dypLen / 4) * 16);
+  const dyp = k.f32(dyPtr, dypLen);
+  const rowLen = g.outW * g.outC;
+  for (let n = 0; n < g.batch; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      const src = (n * g.outH + oh) * rowLen;
+      dyp.set(dy.subarray(src, src + rowLen), ((n * hp + oh + mt) * wp + ml) * g.outC);
+    }
+  }
+  const wLen = g.kH * g.kW * g.inC * g.outC;
+  const work = ones * g.kH * g.kW * g.outC;
+  const threads = Math.max(1, Math.min(k.threads, g.batch, Math.floor(work / MIN_EVENT_WORK_PER_THREAD)));
+  const per = Math.ceil(g.batch / threads);
+  const partials: number[] = [];
+  const jobs = [];
+  for (let t = 0; t < threads; t++) {
+    const dw = k.alloc(wLen);
+    k.exports.zero(dw, Math.ceil(wLen / 4) * 16);
+    partials.push(dw);
+    const lists = k.alloc(g.inC * (g.inH * g.inW + 1));
+    const n0 = Math.min(g.batch, t * per);
+    jobs.push({
+      fn: 'spikeFilterChannelsRange' as const,
+      args: [
+        xPtr,
+        dyPtr,
+        dw,
+        lists,
+        n0,
+        Math.min(g.batch, n0 + per),
+        g.inH,
+        g.inW,
+        hp,
+        wp,
+        g.outC,
+        g.kH,
+        g.kW,
+        g.padTop + mt,
+        g.padLeft + ml,
+        g.inC,
+      ],
+    });
+  }
+  k.parallel(jobs);
+  for (let t = 1; t < threads; t++) k.exports.addInto(partials[0], partials[t], wLen);
+  out.set(k.f32(partials[0], wLen));
+  return out;
+}
+
 /**
  * Conv2DBackpropFilter for binary spike inputs: dW[tap, c, :] += dy[q, :] for every spike c that
- * tap reads at output pixel q. Same null contract as `conv2dSpikes`.
+ * tap reads at output pixel q (channel-major for stride 1 and outC % 32 = 0, up to
+ * SPIKE_FILTER_CHANNEL_DENSITY_MAX ones; else pixel-major up to SPIKE_DENSITY_MAX). Same null
+ * contract as `conv2dSpikes`; `maxDensity` overrides the limit.
  */
 export function conv2dBackpropFilterSpikes(
   k: KernelInstance,
@@ -84,12 +181,14 @@ export function conv2dBackpropFilterSpikes(
   dy: Float32Array,
   g: ConvGeometry,
   out: Float32Array,
-  maxDensity = SPIKE_DENSITY_MAX,
+  maxDensity?: number,
 ): Float32Array | null {
   if (!usable(g)) return null;
+  if (channelMajor(g))
+    return filterChannelMajor(k, x, dy, g, out, maxDensity ?? SPIKE_FILTER_CHANNEL_DENSITY_MAX);
   k.reset();
   const xPtr = k.put(x);
-  const e = events(k, xPtr, g, maxDensity);
+  const e = events(k, xPtr, g, maxDensity ?? SPIKE_DENSITY_MAX);
   if (!e) return null;
   const dyPtr = k.put(dy);
   const pixels = g.batch * g.outH * g.outW;

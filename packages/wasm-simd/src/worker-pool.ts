@@ -11,6 +11,13 @@ export const PARALLEL_FUNCTIONS = [
   'spikeConvFilterRange',
   'convForwardRange',
   'gemmAB',
+  'bnReduceRange',
+  'bnGradSumsRange',
+  'bnApplyRange',
+  'spikeFilterChannelsRange',
+  'spmmRange',
+  'adamRange',
+  'gradrRange',
 ] as const;
 export type ParallelFunction = (typeof PARALLEL_FUNCTIONS)[number];
 export interface Job {

@@ -1,26 +1,11 @@
 import { Adam, createModel, initBackend, Trainer } from '@synaptogen/nn';
-import {
-  MAXPOOL_GRAD_FIRST,
-  NEURON_BACKWARD,
-  NEURON_FORWARD,
-  useWasmSimd,
-  type WasmSimdKernelName,
-  type WasmSimdRegistration,
-} from '@synaptogen/wasm-simd';
+import { useWasmSimd, type WasmSimdKernelName, type WasmSimdRegistration } from '@synaptogen/wasm-simd';
 import * as tf from '@tensorflow/tfjs-core';
 import { Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { Benchmark, BenchRecord } from '../record.js';
 import { alternate, realBatch } from './wasm-common.js';
 
 const T = 4;
-const ALL: WasmSimdKernelName[] = [
-  Conv2D,
-  Conv2DBackpropFilter,
-  Conv2DBackpropInput,
-  NEURON_FORWARD,
-  NEURON_BACKWARD,
-  MAXPOOL_GRAD_FIRST,
-];
 const BATCH = 64;
 
 /**
@@ -45,18 +30,23 @@ export const wasmConvStep: Benchmark = {
     };
     // Stock = none of our kernels: nn's conv2dTrainable then takes its forward-conv route and the
     // neurons their fused tfjs-op path. 'conv' = our conv kernels only (gradients, spike forward);
-    // 'all' adds the fused neuron kernels and the first-max max-pool gradient.
+    // 'all' = what useWasmSimd() installs by default (recorded in the config): adds the fused neuron
+    // kernels, the first-max max-pool gradient, the batch norm pair, the fused Adam step and
+    // copy-free Identity / Slice / GreaterEqual (tfjs clones every tensor it saves for a gradient
+    // through Identity; stock wasm Slice copies its whole input first).
     let reg: WasmSimdRegistration | null = null;
     let threads = 1;
-    const use = (kernels: readonly WasmSimdKernelName[] | null) => async () => {
+    let allKernels: string[] = [];
+    const use = (kernels: readonly WasmSimdKernelName[] | 'default' | null) => async () => {
       reg?.unregister();
-      reg = kernels ? await useWasmSimd({ kernels }) : null;
+      reg = kernels === null ? null : await useWasmSimd(kernels === 'default' ? {} : { kernels });
       if (reg) threads = reg.threads;
+      if (kernels === 'default' && reg) allKernels = [...reg.kernels];
     };
     const variants = {
       stock: { before: use(null), fn: step },
       'wasm-simd-conv': { before: use([Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput]), fn: step },
-      'wasm-simd-all': { before: use(ALL), fn: step },
+      'wasm-simd-all': { before: use('default'), fn: step },
     } as Record<string, { before: () => Promise<void>; fn: () => void }>;
     // A variant that cannot run (e.g. a missing gradient elsewhere) is reported, not fatal.
     const skipped: Record<string, string> = {};
@@ -76,7 +66,16 @@ export const wasmConvStep: Benchmark = {
     optimizer.dispose();
     tf.disposeVariables();
     const records: BenchRecord[] = [];
-    const config = { model: 'conv-small', T, batch: BATCH, stepsPerWindow: steps, windows, threads, skipped };
+    const config = {
+      model: 'conv-small',
+      T,
+      batch: BATCH,
+      stepsPerWindow: steps,
+      windows,
+      threads,
+      allKernels,
+      skipped,
+    };
     for (const [name, v] of Object.entries(r)) {
       records.push({
         benchmark: 'wasm-conv-step',

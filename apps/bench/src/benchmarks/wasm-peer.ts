@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { Adam, createModel, initBackend, Trainer } from '@synaptogen/nn';
+import { createLearner } from '@synaptogen/structure';
 import {
   type ConvGeometry,
   conv2dBackpropFilter,
@@ -10,10 +12,12 @@ import {
   loadKernels,
   measureSimdPeak,
   useWasmSimd,
+  type WasmSimdRegistration,
 } from '@synaptogen/wasm-simd';
 import * as tf from '@tensorflow/tfjs-core';
 import { peerDir, torchAvailable } from '../peer.js';
 import { type BenchContext, type Benchmark, type BenchRecord, median } from '../record.js';
+import { mainOptimizer } from './gradr-common.js';
 import { machineInfo, realBatch, timeWindow } from './wasm-common.js';
 
 /**
@@ -77,15 +81,104 @@ function kernelGflops(k: KernelInstance, batch: number): { name: string; filter:
   });
 }
 
+/** A uniform [0, 1) tensor with about `density` of its entries nonzero (1 = dense); seeded. */
+function randomOperand(shape: [number, number], seed: number, density = 1, binary = false): tf.Tensor2D {
+  let st = seed >>> 0;
+  const next = () => {
+    st = (Math.imul(st, 1664525) + 1013904223) >>> 0;
+    return st / 2 ** 32;
+  };
+  const v = new Float32Array(shape[0] * shape[1]);
+  for (let i = 0; i < v.length; i++) {
+    const u = next();
+    v[i] = u < density ? (binary ? 1 : next()) : 0;
+  }
+  return tf.tensor2d(v, shape);
+}
+
+/**
+ * gradr-mnist-mlp's five products per training step (batch 128, T = 8), stock tfjs-wasm BatchMatMul
+ * vs ours, alternated window by window (the registration is toggled): on a real MNIST batch (~19% of
+ * pixels nonzero) with binary spikes at 10%, and on dense uniform operands (our GEMM path).
+ */
+async function matMulShapes(ctx: BenchContext, threads: number): Promise<BenchRecord[]> {
+  const batch = await realBatch('mnist', 128, ctx.dataRoot);
+  const inputs: Record<string, tf.Tensor2D> = {
+    'x (MNIST)': tf.tensor2d(batch.inputs, [128, 784]),
+    'x (dense)': randomOperand([128, 784], 1),
+    's (spikes 10%)': randomOperand([1024, 800], 2, 0.1, true),
+    's (dense)': randomOperand([1024, 800], 3),
+  };
+  const w1 = randomOperand([784, 800], 4);
+  const dh = randomOperand([128, 800], 5);
+  const w2 = randomOperand([800, 10], 6);
+  const dy = randomOperand([1024, 10], 7);
+  const cases: { name: string; a: tf.Tensor2D; b: tf.Tensor2D; ta: boolean; tb: boolean }[] = [];
+  for (const x of ['x (MNIST)', 'x (dense)']) {
+    cases.push({ name: `${x}·W1 [128×784]·[784×800]`, a: inputs[x], b: w1, ta: false, tb: false });
+    cases.push({ name: `${x}ᵀ·dH (dW1) [784×128]·[128×800]`, a: inputs[x], b: dh, ta: true, tb: false });
+  }
+  for (const sp of ['s (spikes 10%)', 's (dense)']) {
+    cases.push({ name: `${sp}·W2 [1024×800]·[800×10]`, a: inputs[sp], b: w2, ta: false, tb: false });
+    cases.push({ name: `${sp}ᵀ·dY (dW2) [800×1024]·[1024×10]`, a: inputs[sp], b: dy, ta: true, tb: false });
+  }
+  cases.push({ name: 'dY·W2ᵀ (dS) [1024×10]·[10×800], dY dense', a: dy, b: w2, ta: false, tb: true });
+  const ms = new Map<string, { ours: number[]; stock: number[] }>(
+    cases.map((c) => [c.name, { ours: [], stock: [] }]),
+  );
+  const time = (c: (typeof cases)[number]) => {
+    tf.matMul(c.a, c.b, c.ta, c.tb).dispose(); // warm-up
+    return 1000 * timeWindow(() => tf.matMul(c.a, c.b, c.ta, c.tb).dataSync(), ctx.quick ? 3 : 6);
+  };
+  let reg: WasmSimdRegistration | null = null;
+  for (let w = 0; w < (ctx.quick ? 2 : 3); w++) {
+    for (const side of ['ours', 'stock'] as const) {
+      if (side === 'ours') reg = await useWasmSimd({ threads });
+      for (const c of cases) ms.get(c.name)?.[side].push(time(c));
+      if (side === 'ours') reg?.unregister();
+    }
+  }
+  tf.dispose([...Object.values(inputs), w1, dh, w2, dy]);
+  return cases.map((c) => {
+    const t = ms.get(c.name) as { ours: number[]; stock: number[] };
+    const ours = median(t.ours);
+    const stock = median(t.stock);
+    const gflops = (millis: number) => (2 * c.a.size * (c.tb ? c.b.shape[0] : c.b.shape[1])) / millis / 1e6;
+    ctx.log(
+      `BatchMatMul ${c.name}: stock ${stock.toFixed(2)} ms (${gflops(stock).toFixed(1)} GFLOP/s), wasm-simd ${ours.toFixed(2)} ms (${gflops(ours).toFixed(1)} dense-equivalent GFLOP/s), ${(stock / ours).toFixed(1)}x`,
+    );
+    return {
+      benchmark: 'wasm-vs-pytorch',
+      metric: `BatchMatMul ${c.name} speed-up`,
+      value: stock / ours,
+      unit: 'x',
+      config: {
+        stockMs: stock,
+        oursMs: ours,
+        stockWindows: t.stock,
+        oursWindows: t.ours,
+        gflopsStock: gflops(stock),
+        gflopsOurs: gflops(ours),
+        threads,
+      },
+    };
+  });
+}
+
 interface PeerRow {
   model: string;
   optimizer: string;
   linear_impl: string;
+  threads: number;
   samples_per_s: number;
   train_macs_per_sample_exact: number;
 }
 
-/** One run of the peer's bench_train.py (one measured window per configuration). */
+/**
+ * One run of the peer's bench_train.py (one measured window per configuration). The MLP also runs
+ * on 1 thread: under other processes' load PyTorch's 2-thread pool can fall far below its 1-thread
+ * speed, and the comparison is with its fastest configuration.
+ */
 function peerWindow(ctx: BenchContext, only: 'mlp' | 'vgg', steps: number): PeerRow[] {
   const dir = peerDir(ctx);
   const args = [
@@ -95,7 +188,7 @@ function peerWindow(ctx: BenchContext, only: 'mlp' | 'vgg', steps: number): Peer
     '--cifar',
     join(ctx.dataRoot, 'cifar10'),
     '--threads',
-    '2',
+    only === 'mlp' ? '2,1' : '2',
     '--only',
     only,
     '--warmup',
@@ -106,6 +199,9 @@ function peerWindow(ctx: BenchContext, only: 'mlp' | 'vgg', steps: number): Peer
     String(steps),
     '--repeats',
     '1',
+    // --quick: oneDNN only (Debian's reference-BLAS nn.Linear was 5–10× slower in every run), which
+    // keeps the run under 5 minutes when other jobs make PyTorch's 2-thread pool crawl
+    ...(ctx.quick ? ['--linear-impls', 'onednn'] : []),
   ];
   const res = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', cwd: dir, maxBuffer: 1 << 24 });
   if (res.status !== 0) throw new Error(`bench: ${args[0]} failed: ${res.stderr.slice(-500)}`);
@@ -124,6 +220,40 @@ interface Case {
   /** Dense training multiply-adds per sample (the peer's exact count, RESULTS.md). */
   trainMacs: number;
   goal: number;
+  /** Optimizers run on both sides: dense Adam, and Grad R on top of Adam as `synaptogen train` uses it. */
+  optimizers: Optimizer[];
+}
+
+type Optimizer = 'adam' | 'gradr';
+
+// The peer's bench_train.py default: Grad R's prior rate α = 1e-3, applied with lr·α.
+const GRADR_OPTIONS = { alpha: 1e-3, priorStep: 'lr' };
+
+/** A trainer for one case and optimizer, wired as `synaptogen train` wires it. */
+function makeTrainer(c: Case, optimizer: Optimizer): { trainer: Trainer; dispose: () => void } {
+  const model = createModel(c.model, { T: c.T, seed: 0 });
+  if (optimizer === 'adam') {
+    const adam = new Adam(new Map(model.namedParameters()), { lr: 1e-3 });
+    return {
+      trainer: new Trainer({ model, optimizer: adam }),
+      dispose: () => {
+        adam.dispose();
+        model.dispose();
+      },
+    };
+  }
+  const learner = createLearner('gradr', GRADR_OPTIONS);
+  learner.attach(model, { tf, lr: 1e-3, seed: 0, totalSteps: 1000 });
+  const main = mainOptimizer(model, learner, 1e-3);
+  learner.setOptimizer?.(main);
+  return {
+    trainer: new Trainer({ model, optimizer: main, hooks: [learner] }),
+    dispose: () => {
+      learner.dispose();
+      main.dispose();
+      model.dispose();
+    },
+  };
 }
 
 // sca-vgg-small first, on a fresh tfjs heap. Batch 32 on our side: its BPTT tape at 64 needs ~3.9 GB,
@@ -137,6 +267,7 @@ const CASES: Case[] = [
     batch: 32,
     trainMacs: 2_268_954_624,
     goal: 0.5,
+    optimizers: ['adam'],
   },
   {
     model: 'gradr-mnist-mlp',
@@ -146,21 +277,26 @@ const CASES: Case[] = [
     batch: 128,
     trainMacs: 1_446_400,
     goal: 1,
+    optimizers: ['adam', 'gradr'],
   },
 ];
 
 /**
  * Training throughput with @synaptogen/wasm-simd vs the PyTorch peer (../shared/peer/bench_train.py,
  * 2 threads, every configuration it has), alternated window by window, never at the same time.
- * Also the machine's measured 128-bit wasm SIMD peak, for the GFLOP/s figures.
+ * gradr-mnist-mlp runs dense Adam and Grad R (structure's GradR on Adam, as `synaptogen train`
+ * wires it) on both sides; each is compared with the same optimizer's fastest PyTorch configuration.
+ * Also the machine's measured 128-bit wasm SIMD peak, for the GFLOP/s figures (dense-equivalent:
+ * the peer's dense MAC count × samples/s, though our kernels skip zeros).
  */
 export const wasmPeer: Benchmark = {
   name: 'wasm-vs-pytorch',
   description:
-    'gradr-mnist-mlp and sca-vgg-small training throughput with wasm-simd vs PyTorch (alternated), GFLOP/s vs SIMD peak',
+    'gradr-mnist-mlp (Adam, Grad R) and sca-vgg-small training throughput with wasm-simd vs PyTorch (alternated), GFLOP/s vs SIMD peak',
   async run(ctx) {
     await initBackend({ backend: 'wasm' });
-    const reg = await useWasmSimd();
+    let reg = await useWasmSimd();
+    const defaultThreads = reg.threads;
     const records: BenchRecord[] = [];
     const machine = machineInfo();
     const peak = measureSimdPeak(
@@ -202,75 +338,113 @@ export const wasmPeer: Benchmark = {
     const torch = ensureTorch(ctx) && existsSync(join(peerDir(ctx), 'bench_train.py'));
     for (const c of CASES) {
       const heavy = c.model === 'sca-vgg-small';
-      const steps = heavy ? 1 : ctx.quick ? 5 : 20;
-      const peerSteps = heavy ? (ctx.quick ? 2 : 3) : ctx.quick ? 5 : 20;
-      const windows = heavy ? (ctx.quick ? 1 : 2) : ctx.quick ? 2 : 3;
+      const steps = heavy ? 1 : ctx.quick ? 10 : 20;
+      const peerSteps = heavy ? (ctx.quick ? 2 : 3) : ctx.quick ? 8 : 20;
+      // the MLP's windows are short: three even in --quick, so that the median drops one hit by load
+      const windows = heavy ? (ctx.quick ? 1 : 2) : ctx.quick ? 3 : 5;
       const batch = await realBatch(c.dataset, c.batch, ctx.dataRoot);
-      const model = createModel(c.model, { T: c.T, seed: 0 });
-      const optimizer = new Adam(new Map(model.namedParameters()), { lr: 1e-3 });
-      const trainer = new Trainer({ model, optimizer });
-      trainer.trainStep(batch); // warm-up
-      const ours: number[] = [];
+      // Both sides in each of their thread counts (the MLP also on 1 thread, as the peer), so that the
+      // ratio compares fastest configurations whatever the machine's load.
+      const threadCounts = heavy ? [defaultThreads] : [...new Set([defaultThreads, 1])];
+      const trainers = c.optimizers.map((o) => ({ optimizer: o, ...makeTrainer(c, o) }));
+      const runs = threadCounts.flatMap((threads) =>
+        trainers.map((t) => ({ ...t, threads, rates: [] as number[] })),
+      );
+      for (const t of trainers) t.trainer.trainStep(batch); // warm-up
       const peer = new Map<string, PeerRow[]>();
+      // 1-minute load average at each window: other processes on this shared VM slow both sides
+      // (PyTorch's thread pool far more than ours), so a ratio is only meaningful on a quiet machine.
+      const load: number[] = [];
       for (let w = 0; w < windows; w++) {
-        ours.push(c.batch / timeWindow(() => trainer.trainStep(batch), steps));
-        ctx.log(`${c.model} wasm-simd window ${w + 1}: ${ours[w].toFixed(1)} samples/s`);
+        load.push(os.loadavg()[0]);
+        for (const r of runs) {
+          if (reg.threads !== r.threads) {
+            reg.unregister();
+            reg = await useWasmSimd({ threads: r.threads });
+          }
+          r.rates.push(c.batch / timeWindow(() => r.trainer.trainStep(batch), steps));
+          ctx.log(
+            `${c.model} wasm-simd ${r.optimizer} ${r.threads} thread(s) window ${w + 1}: ${r.rates[w].toFixed(1)} samples/s (load average ${load[w].toFixed(1)})`,
+          );
+        }
         if (!torch) continue;
         for (const row of peerWindow(ctx, c.peer, peerSteps)) {
-          const key = `pytorch-${row.optimizer}-${row.linear_impl}`;
+          const key = `pytorch-${row.optimizer}-${row.linear_impl}-t${row.threads}`;
           peer.set(key, [...(peer.get(key) ?? []), row]);
         }
       }
-      model.dispose();
-      optimizer.dispose();
+      for (const t of trainers) t.dispose();
       tf.disposeVariables();
-      const ourRate = median(ours);
-      const gflops = (2 * c.trainMacs * ourRate) / 1e9;
-      records.push({
-        benchmark: 'wasm-vs-pytorch',
-        metric: `${c.model}/wasm-simd`,
-        value: ourRate,
-        unit: 'samples/s',
-        config: {
-          T: c.T,
-          batch: c.batch,
-          optimizer: 'adam',
-          stepsPerWindow: steps,
-          windows: ours,
-          gflops,
-          simdPeakGflops: peak.gflops,
-          threads: reg.threads,
-        },
-      });
-      ctx.log(
-        `${c.model} wasm-simd: ${ourRate.toFixed(1)} samples/s, ${gflops.toFixed(1)} GFLOP/s (peak ${peak.gflops.toFixed(1)})`,
-      );
-      let best: { key: string; rate: number } | null = null;
+      if (reg.threads !== defaultThreads) {
+        reg.unregister();
+        reg = await useWasmSimd();
+      }
       for (const [key, rows] of peer) {
         const rate = median(rows.map((r) => r.samples_per_s));
         records.push({
           benchmark: 'wasm-vs-pytorch',
-          metric: `${c.model}/${key}-t2`,
+          metric: `${c.model}/${key}`,
           value: rate,
           unit: 'samples/s',
-          config: { windows: rows.map((r) => r.samples_per_s), gflops: (2 * c.trainMacs * rate) / 1e9 },
+          config: {
+            windows: rows.map((r) => r.samples_per_s),
+            gflops: (2 * c.trainMacs * rate) / 1e9,
+            loadAverage1m: load,
+          },
         });
         ctx.log(`${c.model} ${key}: ${rate.toFixed(1)} samples/s`);
-        // The comparison is against the same optimizer (Adam) in PyTorch's fastest configuration.
-        if (key.startsWith('pytorch-adam') && (!best || rate > best.rate)) best = { key, rate };
       }
-      if (best) {
+      const bestOurs = new Map<Optimizer, { label: string; rate: number }>();
+      for (const r of runs) {
+        const ourRate = median(r.rates);
+        const gflops = (2 * c.trainMacs * ourRate) / 1e9;
+        const label = `${r.optimizer === 'adam' ? 'wasm-simd' : `wasm-simd-${r.optimizer}`}-t${r.threads}`;
+        const prev = bestOurs.get(r.optimizer);
+        if (!prev || ourRate > prev.rate) bestOurs.set(r.optimizer, { label, rate: ourRate });
         records.push({
           benchmark: 'wasm-vs-pytorch',
-          metric: `${c.model} ratio wasm-simd / ${best.key}`,
-          value: ourRate / best.rate,
-          unit: 'x',
-          config: { ours: ourRate, peer: best.rate, goal: c.goal },
+          metric: `${c.model}/${label}`,
+          value: ourRate,
+          unit: 'samples/s',
+          config: {
+            T: c.T,
+            batch: c.batch,
+            optimizer: r.optimizer,
+            ...(r.optimizer === 'gradr' ? { gradr: GRADR_OPTIONS } : {}),
+            stepsPerWindow: steps,
+            windows: r.rates,
+            gflops,
+            simdPeakGflops: peak.gflops,
+            threads: r.threads,
+            loadAverage1m: load,
+          },
         });
-        ctx.log(`${c.model}: ${(ourRate / best.rate).toFixed(2)}x ${best.key} (goal >= ${c.goal}x)`);
+        ctx.log(
+          `${c.model} ${label}: ${ourRate.toFixed(1)} samples/s, ${gflops.toFixed(1)} dense-equivalent GFLOP/s (peak ${peak.gflops.toFixed(1)})`,
+        );
+      }
+      // Each optimizer: our fastest configuration against PyTorch's fastest with the same optimizer.
+      for (const [optimizer, ours] of bestOurs) {
+        let best: { key: string; rate: number } | null = null;
+        for (const [key, rows] of peer) {
+          const rate = median(rows.map((row) => row.samples_per_s));
+          if (key.startsWith(`pytorch-${optimizer}-`) && (!best || rate > best.rate)) best = { key, rate };
+        }
+        if (!best) continue;
+        records.push({
+          benchmark: 'wasm-vs-pytorch',
+          metric: `${c.model} ratio ${ours.label} / ${best.key}`,
+          value: ours.rate / best.rate,
+          unit: 'x',
+          config: { ours: ours.rate, peer: best.rate, goal: c.goal, loadAverage1m: load },
+        });
+        ctx.log(
+          `${c.model} ${optimizer}: ${(ours.rate / best.rate).toFixed(2)}x (${ours.label} / ${best.key}; goal >= ${c.goal}x)`,
+        );
       }
     }
     reg.unregister();
+    records.push(...(await matMulShapes(ctx, defaultThreads)));
     return records;
   },
 };

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Optimizer } from './optimizer.js';
 
+/** Kernel name of the fused Adam step a backend may register (see `Adam.fused`). */
+export const ADAM_UPDATE = 'SynaptogenAdamUpdate';
+
 export interface AdamOptions {
   lr?: number;
   beta1?: number;
@@ -34,6 +37,8 @@ export class Adam extends Optimizer {
   direction(name: string, g: tf.Tensor, like: tf.Tensor, step: number): tf.Tensor {
     const m = this.slots.get('m', name, like);
     const v = this.slots.get('v', name, like);
+    const fused = this.fused(g, m, v, step, null);
+    if (fused) return fused;
     const mNew = tf.add(tf.mul(m, tf.scalar(this.beta1)), tf.mul(g, tf.scalar(1 - this.beta1)));
     const vNew = tf.add(tf.mul(v, tf.scalar(this.beta2)), tf.mul(tf.square(g), tf.scalar(1 - this.beta2)));
     m.assign(mNew);
@@ -51,9 +56,44 @@ export class Adam extends Optimizer {
         let g = grads.get(name);
         if (!g) continue;
         if (this.weightDecay) g = tf.add(g, tf.mul(p, tf.scalar(this.weightDecay)));
-        p.assign(tf.sub(p, this.direction(name, g, p, this.step)));
+        const updated = this.fused(
+          g,
+          this.slots.get('m', name, p),
+          this.slots.get('v', name, p),
+          this.step,
+          p,
+        );
+        p.assign(updated ?? tf.sub(p, this.direction(name, g, p, this.step)));
       }
     });
+  }
+
+  /**
+   * The same step as one native kernel when the backend has one registered (`@synaptogen/wasm-simd`'s
+   * `SynaptogenAdamUpdate`: one pass instead of 13 element-wise ops, bit-identical): updates m and v
+   * and returns the direction, or `p − direction` when `p` is given. Null without the kernel.
+   */
+  private fused(
+    g: tf.Tensor,
+    m: tf.Variable,
+    v: tf.Variable,
+    step: number,
+    p: tf.Tensor | null,
+  ): tf.Tensor | null {
+    if (g.dtype !== 'float32' || !tf.getKernel(ADAM_UPDATE, tf.getBackend())) return null;
+    const attrs = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      stepSize: this.lr / (1 - this.beta1 ** step),
+      sqrtBc2: Math.sqrt(1 - this.beta2 ** step),
+      mode: p ? 'update' : 'direction',
+    };
+    const inputs: tf.NamedTensorMap = p ? { g, m, v, p } : { g, m, v };
+    const [mNew, vNew, r] = tf.engine().runKernel(ADAM_UPDATE, inputs, attrs) as tf.Tensor[];
+    m.assign(mNew);
+    v.assign(vNew);
+    return r;
   }
 
   protected config(): Record<string, unknown> {
