@@ -66,7 +66,33 @@ function linearEvents(rec: usize, ev: usize, count: i32, scratch: usize): void {
   }
 }
 
-/** One step of charge → fire → reset on input current `x` [n]; writes the event list, returns its size. */
+/** Appends the lanes of `fire` that are set (−1) as neuron indices i..i+3, in order. */
+@inline function pushLanes(fire: v128, i: i32, ev: usize, count: i32): i32 {
+  let c = count;
+  if (i32x4.extract_lane(fire, 0) != 0) {
+    store<i32>(ev + ((<usize>c) << 2), i);
+    c++;
+  }
+  if (i32x4.extract_lane(fire, 1) != 0) {
+    store<i32>(ev + ((<usize>c) << 2), i + 1);
+    c++;
+  }
+  if (i32x4.extract_lane(fire, 2) != 0) {
+    store<i32>(ev + ((<usize>c) << 2), i + 2);
+    c++;
+  }
+  if (i32x4.extract_lane(fire, 3) != 0) {
+    store<i32>(ev + ((<usize>c) << 2), i + 3);
+    c++;
+  }
+  return c;
+}
+
+/**
+ * One step of charge → fire → reset on input current `x` [n]; writes the event list, returns its size.
+ * Four neurons per SIMD step (spikes are rare, so a group without one costs no branch per neuron);
+ * the same float32 operations in the same order as the scalar tail.
+ */
 function neuronStep(rec: usize, x: usize, scratch: usize): i32 {
   const n = word(rec, 1);
   const mode = word(rec, 2);
@@ -77,8 +103,35 @@ function neuronStep(rec: usize, x: usize, scratch: usize): i32 {
   const v = scratch + <usize>word(rec, 7);
   const ev = scratch + <usize>word(rec, 8);
   const vrZero = vr == 0;
+  const kv = f32x4.splat(k);
+  const vthv = f32x4.splat(vth);
+  const vrv = f32x4.splat(vr);
+  const zero = f32x4.splat(0);
   let count = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    const vv = v128.load(v + o);
+    const xx = v128.load(x + o);
+    let h: v128;
+    if (mode == 0) h = f32x4.add(vv, xx);
+    else {
+      const leak = vrZero ? vv : f32x4.sub(vv, vrv);
+      h =
+        mode == 1
+          ? f32x4.add(vv, f32x4.mul(f32x4.sub(xx, leak), kv))
+          : f32x4.add(f32x4.sub(vv, f32x4.mul(leak, kv)), xx);
+    }
+    // Θ(H − V_th) with Θ(0) = 1; the reset of a silent neuron leaves H unchanged.
+    const d = f32x4.sub(h, vthv);
+    const fire = f32x4.ge(d, zero);
+    if (v128.any_true(fire)) {
+      h = v128.bitselect(soft ? d : vrv, h, fire);
+      count = pushLanes(fire, i, ev, count);
+    }
+    v128.store(v + o, h);
+  }
+  for (; i < n; i++) {
     const o = (<usize>i) << 2;
     const vv = load<f32>(v + o);
     const xx = load<f32>(x + o);
@@ -88,7 +141,6 @@ function neuronStep(rec: usize, x: usize, scratch: usize): i32 {
       const leak: f32 = vrZero ? vv : vv - vr;
       h = mode == 1 ? vv + (xx - leak) * k : vv - leak * k + xx;
     }
-    // Θ(H − V_th) with Θ(0) = 1; the reset of a silent neuron leaves H unchanged.
     if (h - vth >= 0) {
       store<i32>(ev + ((<usize>count) << 2), i);
       count++;
