@@ -108,4 +108,27 @@ describe('a registered native fused neuron kernel', () => {
     for (const [i, v] of got.vLast.entries()) expect(v).toBeCloseTo(ref.vLast[i], 5);
     for (const [i, g] of got.grad.entries()) expect(g).toBeCloseTo(ref.grad[i], 4);
   });
+  it('keeps the final membrane lazily: a second call continues from it, and a reset frees it unread', () => {
+    const x = tf.tensor2d([0.4, 1.2, -0.3, 0.9, 0.6, 0.05], [2, 3]);
+    const twice = (fused: boolean) => {
+      const node = new IFNode({ detachReset: true, surrogate: 'sigmoid', fused });
+      const a = node.multiStepConstant(x, 3);
+      const b = node.multiStepConstant(x, 2); // not fresh: the op path continues from V
+      const out = [...a.dataSync(), ...b.dataSync(), ...node.v!.dataSync()];
+      tf.dispose([a, b]);
+      node.dispose();
+      return out;
+    };
+    const calls = seen.length;
+    const got = twice(true);
+    expect(seen.length).toBe(calls + 1); // only the first call was fresh
+    const ref = twice(false);
+    for (const [i, v] of got.entries()) expect(v).toBeCloseTo(ref[i], 6);
+    const before = tf.memory().numTensors;
+    const node = new IFNode({ detachReset: true, surrogate: 'sigmoid' });
+    const s = node.multiStepConstant(x, 3);
+    s.dispose();
+    node.resetState(); // the pending H is freed without V ever being computed
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -50,8 +50,12 @@ export abstract class BaseNode {
   readonly surrogate: Surrogate;
   stepMode: StepMode;
   fused: boolean;
-  /** Membrane potential after the last step (`null` until the first step or after a reset). */
-  v: tf.Tensor | null = null;
+  private state: tf.Tensor | null = null;
+  /**
+   * After a native fused call: the last step's H, from which V follows by the reset. Computed only
+   * when `v` is read, since models reset the state before each batch and mostly never read it.
+   */
+  private pendingH: tf.Tensor | null = null;
   private readonly observers = new Set<StepObserver>();
 
   constructor(options: NodeOptions = {}) {
@@ -87,6 +91,24 @@ export abstract class BaseNode {
   /** H = cv·V + cx·X + c0 with constant coefficients, or null when the charge has learnable parts. */
   protected linearCharge(): LinearCharge | null {
     return null;
+  }
+
+  /** Membrane potential after the last step (`null` until the first step or after a reset). */
+  get v(): tf.Tensor | null {
+    const h = this.pendingH;
+    if (h) {
+      this.pendingH = null;
+      this.setState(
+        tf.tidy(() => {
+          const s = tf.cast(tf.greaterEqual(h, this.vThreshold), 'float32');
+          return this.vReset === null
+            ? tf.sub(h, tf.mul(s, this.vThreshold))
+            : tf.add(tf.mul(s, this.vReset), tf.mul(tf.sub(1, s), h));
+        }),
+      );
+      h.dispose();
+    }
+    return this.state;
   }
 
   /** The initial potential: V_reset for hard reset, 0 for soft reset. */
@@ -136,7 +158,8 @@ export abstract class BaseNode {
 
   /** The fused path (see fused.ts) when it applies: fresh state and a linear charge; else null. */
   private runFused(x: tf.Tensor, steps: number | null): tf.Tensor | null {
-    const charge = this.fused && this.v === null ? this.linearCharge() : null;
+    const fresh = this.state === null && this.pendingH === null;
+    const charge = this.fused && fresh ? this.linearCharge() : null;
     if (!charge) return null;
     const neuron: FusedNeuron = {
       charge,
@@ -192,14 +215,8 @@ export abstract class BaseNode {
       };
     }) as any) as (x: tf.Tensor) => tf.Tensor;
     const spikes = op(x);
-    const h = hLast! as tf.Tensor;
-    const s = tf.cast(tf.greaterEqual(h, n.vThreshold), 'float32');
-    const v =
-      n.vReset === null
-        ? tf.sub(h, tf.mul(s, n.vThreshold))
-        : tf.add(tf.mul(s, n.vReset), tf.mul(tf.sub(1, s), h));
-    this.setState(v);
-    tf.dispose([h, s]);
+    this.setState(null);
+    this.pendingH = hLast as tf.Tensor | null;
     return spikes;
   }
 
@@ -234,8 +251,12 @@ export abstract class BaseNode {
   }
 
   private setState(v: tf.Tensor | null): void {
-    if (this.v && this.v !== v && !this.v.isDisposed) this.v.dispose();
-    this.v = v ? tf.keep(v) : null;
+    if (this.pendingH) {
+      this.pendingH.dispose();
+      this.pendingH = null;
+    }
+    if (this.state && this.state !== v && !this.state.isDisposed) this.state.dispose();
+    this.state = v ? tf.keep(v) : null;
   }
 
   /** Releases the state and any parameters. */
