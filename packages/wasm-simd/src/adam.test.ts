@@ -3,19 +3,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAM_UPDATE, type AdamAttrs } from './adam.js';
+import { firstDifference, seededUniform } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
-
-function random(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 31 - 1) * scale;
-  }
-  return out;
-}
 
 /** @synaptogen/nn's Adam step as element-wise tfjs ops (the path without the kernel). */
 function opsStep(g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Tensor, a: AdamAttrs): tf.Tensor[] {
@@ -24,13 +15,6 @@ function opsStep(g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, p: tf.Tensor, a: Adam
   const denom = tf.add(tf.div(tf.sqrt(vNew), tf.scalar(a.sqrtBc2)), tf.scalar(a.eps));
   const d = tf.mul(tf.div(mNew, denom), tf.scalar(a.stepSize));
   return [mNew, vNew, a.mode === 'update' ? tf.sub(p, d) : d];
-}
-
-/** Index of the first element that differs in its bits (−1: identical). */
-function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
-  return -1;
 }
 
 let reg: WasmSimdRegistration;
@@ -48,12 +32,12 @@ describe('fused Adam kernel', () => {
         const lr = 1e-3;
         let mK = tf.zeros([n]);
         let vK = tf.zeros([n]);
-        let pK = tf.tensor(random(n, 1, 0.1));
+        let pK = tf.tensor(seededUniform(n, 1, 0.1));
         let mO = mK.clone();
         let vO = vK.clone();
         let pO = pK.clone();
         for (let step = 1; step <= 4; step++) {
-          const g = tf.tensor(random(n, 10 + step, step === 2 ? 1e-6 : 0.5), [n]);
+          const g = tf.tensor(seededUniform(n, 10 + step, step === 2 ? 1e-6 : 0.5), [n]);
           const attrs: AdamAttrs = {
             beta1: 0.9,
             beta2: 0.999,

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { backendIO, checkFloat32 } from './backend-io.js';
+import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
 import type { KernelInstance } from './runtime.js';
 import type { Job } from './worker-pool.js';
 
@@ -81,18 +81,10 @@ export function adamUpdate(
 }
 
 function attrsOf(a: tf.NamedAttrMap | undefined, what: string): AdamAttrs {
-  const out = {} as Record<string, unknown>;
-  for (const key of ['beta1', 'beta2', 'eps', 'stepSize', 'sqrtBc2'] as const) {
-    const value = a?.[key];
-    if (typeof value !== 'number' || !Number.isFinite(value))
-      throw new Error(`${what}: attrs.${key} must be a finite number, got ${String(value)}`);
-    out[key] = value;
-  }
+  const numbers = finiteAttrs(a, ['beta1', 'beta2', 'eps', 'stepSize', 'sqrtBc2'] as const, what);
   const mode = a?.mode;
-  if (mode !== 'direction' && mode !== 'update')
-    throw new Error(`${what}: attrs.mode must be 'direction' or 'update', got ${String(mode)}`);
-  out.mode = mode;
-  return out as unknown as AdamAttrs;
+  if (mode === 'direction' || mode === 'update') return { ...numbers, mode: mode as AdamAttrs['mode'] };
+  throw new Error(`${what}: attrs.mode must be 'direction' or 'update', got ${String(mode)}`);
 }
 
 /** The fused Adam kernel for a backend (wasm, and cpu as the reference). */

@@ -57,3 +57,19 @@ export function backendIO(backend: unknown, what: string): BackendIO {
 export function checkFloat32(t: TensorInfo, name: string, what: string): void {
   if (t.dtype !== 'float32') throw new Error(`${what}: ${name} must be float32, got ${t.dtype}`);
 }
+
+/** Reads numeric kernel attrs, each required and finite; the error names the kernel and the attr. */
+export function finiteAttrs<K extends string>(
+  attrs: Record<string, unknown> | undefined,
+  keys: readonly K[],
+  what: string,
+): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const key of keys) {
+    const value = attrs?.[key];
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new Error(`${what}: attrs.${key} must be a finite number, got ${String(value)}`);
+    out[key] = value;
+  }
+  return out;
+}

@@ -3,19 +3,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRADR_UPDATE, type GradRAttrs } from './gradr.js';
+import { firstDifference, seededUniform } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
-
-function random(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 31 - 1) * scale;
-  }
-  return out;
-}
 
 /** @synaptogen/structure's GradR step as element-wise tfjs ops (the path without the kernel). */
 function opsStep(
@@ -43,12 +34,6 @@ function opsStep(
   return { out: [mNew, vNew, next, w], counts };
 }
 
-function firstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
-  return -1;
-}
-
 let reg: WasmSimdRegistration;
 beforeAll(async () => {
   reg = await useWasmSimd({ kernels: [GRADR_UPDATE] });
@@ -62,17 +47,17 @@ describe('fused Grad R kernel', () => {
     it(`${backend}: moments, θ, w and the pruned/regrown counts equal the cpu backend's element-wise ops over several steps`, async () => {
       const n = 262_147; // two threads' shares: the kernel splits it, and a tail of 3
       const lr = 1e-3;
-      const sign = random(n, 2).map((x) => (x >= 0 ? 1 : -1));
+      const sign = seededUniform(n, 2).map((x) => (x >= 0 ? 1 : -1));
       let state: Record<'m' | 'v' | 'theta', Float32Array<ArrayBufferLike>> = {
         m: new Float32Array(n),
         v: new Float32Array(n),
-        theta: random(n, 1, 0.01),
+        theta: seededUniform(n, 1, 0.01),
       };
       let ref = { ...state };
       let events = 0;
       for (let step = 1; step <= 3; step++) {
         // the gradient flips sign between steps, so synapses are pruned and regrow
-        const g = random(n, 10 + (step % 2), step % 2 ? 0.5 : -0.5);
+        const g = seededUniform(n, 10 + (step % 2), step % 2 ? 0.5 : -0.5);
         const attrs: GradRAttrs = {
           beta1: 0.9,
           beta2: 0.999,

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { backendIO, checkFloat32 } from './backend-io.js';
+import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
 import type { KernelInstance } from './runtime.js';
 import type { Job } from './worker-pool.js';
 
@@ -94,17 +94,6 @@ export function gradrUpdate(
   return [pruned, regrown];
 }
 
-function attrsOf(a: tf.NamedAttrMap | undefined, what: string): GradRAttrs {
-  const out = {} as Record<string, number>;
-  for (const key of ATTRS) {
-    const value = a?.[key];
-    if (typeof value !== 'number' || !Number.isFinite(value))
-      throw new Error(`${what}: attrs.${key} must be a finite number, got ${String(value)}`);
-    out[key] = value;
-  }
-  return out as unknown as GradRAttrs;
-}
-
 /** The fused Grad R kernel for a backend (wasm, and cpu as the reference). */
 export function gradrKernelConfigs(backendName: string, k: KernelInstance): tf.KernelConfig[] {
   return [
@@ -113,7 +102,7 @@ export function gradrKernelConfigs(backendName: string, k: KernelInstance): tf.K
       backendName,
       kernelFunc: ({ inputs, backend, attrs }) => {
         const what = 'Grad R update';
-        const a = attrsOf(attrs, what);
+        const a: GradRAttrs = finiteAttrs(attrs, ATTRS, what);
         const t = inputs as Record<'g' | 'sign' | 'm' | 'v' | 'theta', tf.TensorInfo | undefined>;
         const names = ['g', 'sign', 'm', 'v', 'theta'] as const;
         const size = (info: tf.TensorInfo) => info.shape.reduce((x, y) => x * y, 1);
