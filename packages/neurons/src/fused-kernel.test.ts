@@ -108,7 +108,7 @@ describe('a registered native fused neuron kernel', () => {
     for (const [i, v] of got.vLast.entries()) expect(v).toBeCloseTo(ref.vLast[i], 5);
     for (const [i, g] of got.grad.entries()) expect(g).toBeCloseTo(ref.grad[i], 4);
   });
-  it('keeps the final membrane lazily: a second call continues from it, and a reset frees it unread', () => {
+  it('keeps the final membrane lazily: a second call continues from it, and a reset frees it unread', async () => {
     const x = tf.tensor2d([0.4, 1.2, -0.3, 0.9, 0.6, 0.05], [2, 3]);
     const twice = (fused: boolean) => {
       const node = new IFNode({ detachReset: true, surrogate: 'sigmoid', fused });
@@ -124,6 +124,13 @@ describe('a registered native fused neuron kernel', () => {
     expect(seen.length).toBe(calls + 1); // only the first call was fresh
     const ref = twice(false);
     for (const [i, v] of got.entries()) expect(v).toBeCloseTo(ref[i], 6);
+    // the fused call itself computes no reset (no GreaterEqual); reading v does
+    const lazy = new IFNode({ detachReset: true, surrogate: 'sigmoid' });
+    const call = await tf.profile(() => lazy.multiStepConstant(x, 3).dispose());
+    expect(call.kernels.map((k) => k.name)).not.toContain('GreaterEqual');
+    const read = await tf.profile(() => lazy.v!.dataSync());
+    expect(read.kernels.map((k) => k.name)).toContain('GreaterEqual');
+    lazy.dispose();
     const before = tf.memory().numTensors;
     const node = new IFNode({ detachReset: true, surrogate: 'sigmoid' });
     const s = node.multiStepConstant(x, 3);

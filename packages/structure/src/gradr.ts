@@ -1,4 +1,4 @@
-import type { StepInfo } from '@synaptogen/nn';
+import type { Adam, StepInfo } from '@synaptogen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { LearnerOptionError, OptionReader } from './options.js';
 import { type ThetaEntry, ThetaLearner } from './theta.js';
@@ -87,15 +87,16 @@ export class GradR extends ThetaLearner {
     this.t++;
     adam.lr = info.lr;
     const etaT = this.options.priorStep === 'lr' ? info.lr : info.lr / (1 - this.options.beta1 ** this.t);
-    const priorStep = tf.scalar(this.options.alpha * etaT);
-    const mu = tf.scalar(this.mu);
+    const priorSize = this.options.alpha * etaT;
     const fused = tf.getKernel(GRADR_UPDATE, tf.getBackend()) !== undefined;
     tf.tidy(() => {
+      const priorStep = tf.scalar(priorSize);
+      const mu = tf.scalar(this.mu);
       for (const e of this.entries) {
         const g = grads.get(e.name);
         if (!g) continue;
         if (fused && g.dtype === 'float32') {
-          this.fusedStep(e, g, info.lr, this.options.alpha * etaT);
+          this.fusedStep(adam, e, g, priorSize);
           continue;
         }
         const dir = adam.direction(e.name, tf.mul(e.sign, g), e.theta, this.t);
@@ -106,25 +107,12 @@ export class GradR extends ThetaLearner {
         e.w.assign(tf.mul(e.sign, tf.relu(next)));
       }
     });
-    tf.dispose([priorStep, mu]);
   }
 
-  /** The same step as one backend kernel (see GRADR_UPDATE). */
-  private fusedStep(e: ThetaEntry, g: tf.Tensor, lr: number, prior: number): void {
-    const adam = this.adam;
-    if (!adam) throw new Error('gradr: applyGradients before attach()');
-    const { beta1, beta2, eps } = this.options;
-    const m = adam.slots.get('m', e.name, e.theta);
-    const v = adam.slots.get('v', e.name, e.theta);
-    const attrs = {
-      beta1,
-      beta2,
-      eps,
-      stepSize: lr / (1 - beta1 ** this.t),
-      sqrtBc2: Math.sqrt(1 - beta2 ** this.t),
-      prior,
-      mu: this.mu,
-    };
+  /** The same step as one backend kernel (see GRADR_UPDATE); Adam's moments and constants are reused. */
+  private fusedStep(adam: Adam, e: ThetaEntry, g: tf.Tensor, prior: number): void {
+    const { m, v } = adam.moments(e.name, e.theta);
+    const attrs = { ...adam.stepAttrs(this.t), prior, mu: this.mu };
     const [mNew, vNew, theta, w, counts] = tf
       .engine()
       .runKernel(GRADR_UPDATE, { g, sign: e.sign, m, v, theta: e.theta }, attrs) as tf.Tensor[];

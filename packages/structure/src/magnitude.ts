@@ -59,7 +59,8 @@ export class MagnitudePruning implements StructureLearner {
     frequency: number;
   };
   private entries: MaskEntry[] = [];
-  private endStep = 0;
+  /** Step at which the schedule reaches its final sparsity. */
+  protected endStep = 0;
   private pruned = 0;
   private lastStep = 0;
 
@@ -118,9 +119,19 @@ export class MagnitudePruning implements StructureLearner {
     const due =
       info.step >= this.options.startStep && (t % this.options.frequency === 0 || info.step === this.endStep);
     if (due && info.step <= this.endStep) this.prune(this.sparsityAt(info.step));
+    this.applyMasks();
+  }
+
+  /** Zeroes the masked weights (the optimizer may have moved them). */
+  protected applyMasks(): void {
     tf.tidy(() => {
       for (const e of this.entries) e.w.assign(tf.mul(e.w, e.mask));
     });
+  }
+
+  /** The current 0/1 mask of every prunable weight, by parameter name (live tensors, not copies). */
+  protected masks(): Map<string, tf.Tensor> {
+    return new Map(this.entries.map((e) => [e.name, e.mask as tf.Tensor]));
   }
 
   /** Masks the smallest |w| so that `sparsity` of the weights (globally or per layer) are zero. */
@@ -187,7 +198,7 @@ export class MagnitudePruning implements StructureLearner {
         pruned: this.pruned,
         lastStep: this.lastStep,
       },
-      tensors: new Map(this.entries.map((e) => [`mask/${e.name}`, e.mask as tf.Tensor])),
+      tensors: new Map([...this.masks()].map(([name, mask]) => [`mask/${name}`, mask])),
     };
   }
 

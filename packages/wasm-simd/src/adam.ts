@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
 import type { KernelInstance } from './runtime.js';
-import type { Job } from './worker-pool.js';
+import { type Job, splitRange } from './worker-pool.js';
 
 /**
  * Kernel name of the fused Adam step (`@synaptogen/nn`'s Adam runs it when registered): inputs
@@ -69,11 +69,10 @@ export function adamUpdate(
     p ? 1 : 0,
   ];
   const threads = Math.max(1, Math.min(k.threads, Math.floor(n / MIN_ELEMENTS_PER_THREAD)));
-  const per = Math.ceil(n / threads / 4) * 4;
-  const jobs: Job[] = [];
-  for (let i0 = 0; i0 < n; i0 += per) {
-    jobs.push({ fn: 'adamRange', args: [gp, mp, vp, pp, r, i0, Math.min(n, i0 + per), ...scalars] });
-  }
+  const jobs: Job[] = splitRange(n, threads).map(([i0, i1]) => ({
+    fn: 'adamRange',
+    args: [gp, mp, vp, pp, r, i0, i1, ...scalars],
+  }));
   if (jobs.length) k.parallel(jobs);
   out.m.set(k.f32(mp, n));
   out.v.set(k.f32(vp, n));

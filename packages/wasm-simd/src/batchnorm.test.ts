@@ -5,19 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCHNORM_BACKWARD, BATCHNORM_FORWARD, batchNormBackward, batchNormForward } from './batchnorm.js';
 import { loadKernels } from './runtime.js';
+import { seededRange } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
-
-function random(n: number, seed: number, lo: number, hi: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let scale = 1e-6;
@@ -83,10 +74,10 @@ describe('training-mode batch norm kernels equal the tfjs cpu backend', () => {
       const n = shape.reduce((a, c) => a * c, 1);
       const C = shape[shape.length - 1];
       // an offset mean, as conv outputs have: exercises the two-pass variance
-      const x = random(n, 1, 2, 5);
-      const g = random(C, 2, 0.5, 1.5);
-      const b = random(C, 3, -1, 1);
-      const dy = random(n, 4, -1, 1);
+      const x = seededRange(n, 1, 2, 5);
+      const g = seededRange(C, 2, 0.5, 1.5);
+      const b = seededRange(C, 3, -1, 1);
+      const dy = seededRange(n, 4, -1, 1);
       const ref = cpuReference(x, shape, g, b, dy);
 
       const k = await loadKernels();
@@ -141,9 +132,9 @@ describe('training-mode batch norm kernels equal the tfjs cpu backend', () => {
     const k1 = await loadKernels({ threads: 1 });
     const k2 = await loadKernels({ threads: 2 });
     const C = 16;
-    const x = random(40000 * C, 5, -1, 3);
-    const g = random(C, 6, 0.5, 1.5);
-    const b = random(C, 7, -1, 1);
+    const x = seededRange(40000 * C, 5, -1, 3);
+    const g = seededRange(C, 6, 0.5, 1.5);
+    const b = seededRange(C, 7, -1, 1);
     const a = batchNormForward(k1, x, C, g, b, 1e-5);
     const c = batchNormForward(k2, x, C, g, b, 1e-5);
     expect(k2.lastParallelism).toBe(2);

@@ -5,23 +5,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 import { loadKernels } from './runtime.js';
+import { seededMulberry } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
 
 /** Deterministic uniform(-1, 1) values (mulberry32). */
-function random(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+const random = (n: number, seed: number) => seededMulberry(n, seed, -1, 1);
 
 function maxRelErr(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
 import type { KernelInstance } from './runtime.js';
-import type { Job } from './worker-pool.js';
+import { type Job, splitRange } from './worker-pool.js';
 
 /**
  * Kernel name of the fused Grad R step (`@synaptogen/structure`'s GradR runs it when registered):
@@ -51,7 +51,7 @@ export function gradrUpdate(
       throw new Error(`gradrUpdate: ${name} has ${(a as Float32Array).length} elements, g has ${n}`);
   }
   const threads = Math.max(1, Math.min(k.threads, Math.floor(n / MIN_ELEMENTS_PER_THREAD)));
-  const per = Math.ceil(n / threads / 4) * 4;
+  const ranges = splitRange(n, threads);
   k.reset();
   const gp = k.put(inputs.g);
   const sp = k.put(inputs.sign);
@@ -59,7 +59,7 @@ export function gradrUpdate(
   const vp = k.put(inputs.v);
   const tp = k.put(inputs.theta);
   const wp = k.alloc(n);
-  const counts = k.alloc(2 * Math.max(1, Math.ceil(n / per)));
+  const counts = k.alloc(2 * Math.max(1, ranges.length));
   const f = Math.fround;
   const scalars = [
     f(attrs.beta1),
@@ -72,13 +72,10 @@ export function gradrUpdate(
     f(attrs.prior),
     f(attrs.mu),
   ];
-  const jobs: Job[] = [];
-  for (let i0 = 0, j = 0; i0 < n; i0 += per, j++) {
-    jobs.push({
-      fn: 'gradrRange',
-      args: [gp, sp, mp, vp, tp, wp, counts + 8 * j, i0, Math.min(n, i0 + per), ...scalars],
-    });
-  }
+  const jobs: Job[] = ranges.map(([i0, i1], j) => ({
+    fn: 'gradrRange',
+    args: [gp, sp, mp, vp, tp, wp, counts + 8 * j, i0, i1, ...scalars],
+  }));
   if (jobs.length) k.parallel(jobs);
   out.m.set(k.f32(mp, n));
   out.v.set(k.f32(vp, n));

@@ -5,19 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matMul, SPARSE_MATMUL_DENSITY_MAX } from './matmul.js';
 import { loadKernels } from './runtime.js';
+import { seededUniform } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
-
-function random(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -33,10 +24,10 @@ async function on<T>(backend: string, fn: () => T): Promise<T> {
   return fn();
 }
 
-/** Like `random`, with about `zeros` of the entries set to 0 (MNIST pixels, spikes). */
+/** Like `seededUniform`, with about `zeros` of the entries set to 0 (MNIST pixels, spikes). */
 function sparse(n: number, seed: number, zeros: number): Float32Array {
-  const v = random(n, seed);
-  const u = random(n, seed + 1000);
+  const v = seededUniform(n, seed);
+  const u = seededUniform(n, seed + 1000);
   for (let i = 0; i < n; i++) if ((u[i] + 1) / 2 < zeros) v[i] = 0;
   return v;
 }
@@ -101,7 +92,7 @@ describe('BatchMatMul kernel (tfjs wasm) equals the cpu backend', () => {
           1,
           zeros,
         );
-        const bv = random(
+        const bv = seededUniform(
           c.b.reduce((x, y) => x * y),
           2,
         );
@@ -135,7 +126,7 @@ describe('BatchMatMul kernel: route', () => {
       [0.9, true],
     ] as const) {
       const a = tf.tensor(sparse(64 * 40, 8, zeros), [64, 40]);
-      const b = tf.tensor(random(40 * 10, 9), [40, 10]);
+      const b = tf.tensor(seededUniform(40 * 10, 9), [40, 10]);
       kernels.lastParallelism = 0;
       const y = tf.matMul(a, b);
       const got = y.dataSync();
@@ -157,9 +148,9 @@ describe('BatchMatMul kernel: A kept between products of the same tensor', () =>
       tf.tidy(() => {
         const a = tf.tensor(av, [4, 6]);
         const r = tf.reshape(a, [6, 4]);
-        const y1 = tf.matMul(a, tf.tensor(random(6 * 5, 5), [6, 5]));
-        const y2 = tf.matMul(r, tf.tensor(random(4 * 3, 6), [4, 3]));
-        const y3 = tf.matMul(a, tf.tensor(random(4 * 2, 7), [4, 2]), true, false);
+        const y1 = tf.matMul(a, tf.tensor(seededUniform(6 * 5, 5), [6, 5]));
+        const y2 = tf.matMul(r, tf.tensor(seededUniform(4 * 3, 6), [4, 3]));
+        const y3 = tf.matMul(a, tf.tensor(seededUniform(4 * 2, 7), [4, 2]), true, false);
         return [y1, y2, y3].map((y) => y.dataSync());
       });
     const ref = await on('cpu', run);
@@ -185,7 +176,7 @@ describe('matMul (direct): the dense GEMM and the zero-skipping path', () => {
       for (const zeros of [0, 0.5, 0.95]) {
         it(`${m}×${kd}·${kd}×${n} ta=${ta} tb=${tb}, ${zeros * 100}% zeros: both paths equal the reference`, () => {
           const a = sparse(m * kd, m + kd, zeros);
-          const b = random(kd * n, n);
+          const b = seededUniform(kd * n, n);
           const ref = reference(a, b, m, kd, n, ta, tb);
           for (const path of ['dense', 'sparse', 'auto'] as const) {
             const y = matMul(kernels, a, b, m, kd, n, ta, tb, undefined, { path });
@@ -197,7 +188,7 @@ describe('matMul (direct): the dense GEMM and the zero-skipping path', () => {
   }
 
   it('an all-zero A gives zeros on the sparse path, binary spikes give sums of B rows', () => {
-    const b = random(20 * 6, 5);
+    const b = seededUniform(20 * 6, 5);
     expect(Array.from(matMul(kernels, new Float32Array(4 * 20), b, 4, 20, 6, false, false))).toEqual(
       new Array(24).fill(0),
     );
@@ -220,7 +211,7 @@ describe('matMul (direct): the dense GEMM and the zero-skipping path', () => {
     const a = sparse(m * kd, 9, 0.5);
     // pile the nonzeros into the first rows: an even row split would leave one thread idle
     for (let i = m / 4; i < m; i++) for (let p = 0; p < kd; p++) if (p % 8) a[i * kd + p] = 0;
-    const b = random(kd * n, 10);
+    const b = seededUniform(kd * n, 10);
     const y = matMul(kernels, a, b, m, kd, n, false, false, undefined, { path: 'sparse' });
     expect(kernels.lastParallelism).toBe(Math.min(2, kernels.threads));
     expect(maxRelErr(y, reference(a, b, m, kd, n, false, false))).toBeLessThan(1e-5);

@@ -12,22 +12,10 @@ import {
   type SurrogateName,
 } from './neurons.js';
 import { loadKernels } from './runtime.js';
+import { seededMulberry } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
-
-function random(n: number, seed: number, lo: number, hi: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 // Reference: the op-by-op formulation of specs/neurons.md with tfjs ops (as @synaptogen/neurons does).
 const sc = (v: number) => tf.scalar(v);
@@ -129,8 +117,8 @@ describe('fused multi-step neurons equal the op-by-op tfjs reference (cpu backen
 
   for (const o of configs) {
     it(JSON.stringify(o), async () => {
-      const x = random(T * N, 11, -0.5, 1.6);
-      const w = random(T * N, 12, -1, 1); // loss = Σ w·S gives a non-uniform dL/dS
+      const x = seededMulberry(T * N, 11, -0.5, 1.6);
+      const w = seededMulberry(T * N, 12, -1, 1); // loss = Σ w·S gives a non-uniform dL/dS
       await tf.setBackend('cpu');
       const xs = tf.tensor2d(x, [T, N]);
       const ws = tf.tensor2d(w, [T, N]);
@@ -173,7 +161,7 @@ describe('fused multi-step neurons equal the op-by-op tfjs reference (cpu backen
 
   it('carries the state: two calls of T/2 steps equal one call of T steps', async () => {
     const k = await loadKernels();
-    const x = random(T * N, 5, 0, 1.2);
+    const x = seededMulberry(T * N, 5, 0, 1.2);
     const o: NeuronOptions = { kind: 'LIF', tau: 3 };
     const whole = neuronForward(k, x, T, o);
     const first = neuronForward(k, x.subarray(0, (T / 2) * N), T / 2, o);
@@ -205,8 +193,8 @@ describe('constant input (direct encoding) without materialising the repeat', ()
         await tf.setBackend(backend);
         const T = 5;
         const shape = [3, 4, 4, 6]; // rank 4: tiling it to [T, ...] would be rank 5
-        const x = tf.tensor(random(3 * 4 * 4 * 6, 31, -0.5, 1.5), shape);
-        const w = tf.tensor(random(T * 3 * 4 * 4 * 6, 32, -1, 1), [T, ...shape]);
+        const x = tf.tensor(seededMulberry(3 * 4 * 4 * 6, 31, -0.5, 1.5), shape);
+        const w = tf.tensor(seededMulberry(T * 3 * 4 * 4 * 6, 32, -1, 1), [T, ...shape]);
         const o: NeuronOptions = { kind: 'LIF', tau: 2, surrogate: 'atan', detachReset: true };
         const tiled = (a: tf.Tensor) => tf.stack(new Array<tf.Tensor>(T).fill(a));
         const refS = spikingNeuron(tiled(x), o).dataSync();

@@ -1,4 +1,5 @@
 import type { KernelInstance } from './runtime.js';
+import { splitRange } from './worker-pool.js';
 
 /** Surrogate spike-function names, as in @synaptogen/neurons (ids are the wasm kernel's). */
 export const SURROGATES = [
@@ -91,10 +92,7 @@ const MIN_ELEMENTS_PER_THREAD = 1 << 18;
 /** Split np columns (multiple of 4) into per-thread ranges of multiples of 4. */
 function columnRanges(k: KernelInstance, T: number, np: number): [number, number][] {
   const threads = Math.max(1, Math.min(k.threads, Math.floor((T * np) / MIN_ELEMENTS_PER_THREAD)));
-  const per = Math.ceil(np / threads / 4) * 4;
-  const out: [number, number][] = [];
-  for (let c0 = 0; c0 < np; c0 += per) out.push([c0, Math.min(np, c0 + per)]);
-  return out;
+  return splitRange(np, threads);
 }
 
 function sizeOf(x: Float32Array, T: number, what: string): number {

@@ -5,19 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAXPOOL_GRAD_FIRST, maxPoolGradFirst } from './pool.js';
 import { loadKernels } from './runtime.js';
+import { seededUniform } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
-
-function random(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** The cpu backend's max-pool gradient (its MaxPoolGrad routes to the first maximum). */
 function cpuGrad(
@@ -80,11 +71,11 @@ describe('first-maximum max-pool gradient', () => {
   for (const c of cases) {
     it(`equals the tfjs cpu gradient: ${c.name}`, async () => {
       const [n, h, w, ch] = c.shape;
-      let x = random(n * h * w * ch, 7);
+      let x = seededUniform(n * h * w * ch, 7);
       if (c.binary) x = x.map((v) => (v > 0.3 ? 1 : 0));
       const oh = Math.floor((h - c.k) / c.s) + 1;
       const ow = Math.floor((w - c.k) / c.s) + 1;
-      const dy = random(n * oh * ow * ch, 9);
+      const dy = seededUniform(n * oh * ow * ch, 9);
       const ref = cpuGrad(x, [...c.shape], dy, c.k, c.s);
       const k2 = await loadKernels({ threads: 2 });
       const g = { batch: n, inH: h, inW: w, channels: ch, size: c.k, stride: c.s };

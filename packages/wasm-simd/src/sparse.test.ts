@@ -4,22 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spikingNeuron } from './neuron-op.js';
 import type { NeuronOptions } from './neurons.js';
 import { compile, modelToSparseNetwork, type SparseLayer, type SparseNetwork } from './sparse.js';
+import { seededMulberry } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
-
-function random(n: number, seed: number, lo: number, hi: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 /** Random weights with about `density` of them nonzero (the rest pruned to exactly 0). */
 function sparseWeights(
@@ -29,15 +17,15 @@ function sparseWeights(
   scale: number,
   seed: number,
 ): Float32Array {
-  const w = random(inF * outF, seed, -scale, scale);
-  const keep = random(inF * outF, seed + 1, 0, 1);
+  const w = seededMulberry(inF * outF, seed, -scale, scale);
+  const keep = seededMulberry(inF * outF, seed + 1, 0, 1);
   for (let i = 0; i < w.length; i++) if (keep[i] >= density) w[i] = 0;
   return w;
 }
 
 /** Analog input with ~40% exact zeros, like MNIST pixels. */
 function input(count: number, features: number, seed: number): Float32Array {
-  const x = random(count * features, seed, -0.6, 1);
+  const x = seededMulberry(count * features, seed, -0.6, 1);
   for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0;
   return x;
 }
@@ -117,7 +105,7 @@ describe('event-driven sparse engine', () => {
           inFeatures: 64,
           outFeatures: 48,
           weight: sparseWeights(64, 48, 0.2, 0.8, 5),
-          bias: random(48, 9, -0.2, 0.3),
+          bias: seededMulberry(48, 9, -0.2, 0.3),
         },
         { kind: 'Neuron', type: 'IF', size: 48, vReset: null, vThreshold: 0.7 },
         { kind: 'Linear', inFeatures: 48, outFeatures: 32, weight: sparseWeights(48, 32, 0.3, 1, 6) },
@@ -127,7 +115,7 @@ describe('event-driven sparse engine', () => {
           inFeatures: 32,
           outFeatures: 6,
           weight: sparseWeights(32, 6, 0.5, 1, 8),
-          bias: random(6, 10, -0.1, 0.1),
+          bias: seededMulberry(6, 10, -0.1, 0.1),
         },
       ],
     };

@@ -6,21 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConvGeometry } from './conv.js';
 import { loadKernels } from './runtime.js';
 import { conv2dBackpropFilterSpikes, conv2dSpikes } from './spike-conv.js';
+import { seededRange } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
 
-function random(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32;
-  }
-  return out;
-}
-
 /** Binary spikes with about `rate` ones. */
+const random = (n: number, seed: number) => seededRange(n, seed, 0, 1);
 const spikes = (n: number, rate: number, seed: number) => random(n, seed).map((v) => (v < rate ? 1 : 0));
 const uniform = (n: number, seed: number) => random(n, seed).map((v) => 2 * v - 1);
 

@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
 import { neuronBackward, neuronForward } from './neurons.js';
 import { loadKernels, sharedMemorySupported } from './runtime.js';
-
-function random(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { seededUniform } from './test-helpers.js';
 
 describe('worker threads with shared memory', () => {
   it('Node has SharedArrayBuffer, so two threads are used', async () => {
@@ -42,9 +33,9 @@ describe('worker threads with shared memory', () => {
       padTop: 0,
       padLeft: 0,
     };
-    const x = random(8 * 16 * 16 * 32, 1);
-    const dy = random(8 * 8 * 8 * 32, 2);
-    const w = random(9 * 32 * 32, 3);
+    const x = seededUniform(8 * 16 * 16 * 32, 1);
+    const dy = seededUniform(8 * 8 * 8 * 32, 2);
+    const w = seededUniform(9 * 32 * 32, 3);
     const f1 = conv2dBackpropFilter(k1, x, dy, g);
     const f2 = conv2dBackpropFilter(k2, x, dy, g);
     expect(k2.lastParallelism).toBe(2);
@@ -63,7 +54,7 @@ describe('worker threads with shared memory', () => {
     const k2 = await loadKernels({ threads: 2 });
     const T = 4;
     const n = 1 << 18;
-    const x = random(T * n, 4).map((v) => v + 0.6);
+    const x = seededUniform(T * n, 4).map((v) => v + 0.6);
     const o = { kind: 'LIF' as const, surrogate: 'atan' as const };
     const a = neuronForward(k1, x, T, o);
     const b = neuronForward(k2, x, T, o);

@@ -25,6 +25,14 @@ export interface Job {
   args: number[];
 }
 
+/** Split [0, n) into at most `parts` ranges [start, end) whose lengths are multiples of 4 (the last may be shorter). */
+export function splitRange(n: number, parts: number): [number, number][] {
+  const per = Math.ceil(n / parts / 4) * 4;
+  const out: [number, number][] = [];
+  for (let i0 = 0; i0 < n; i0 += per) out.push([i0, Math.min(n, i0 + per)]);
+  return out;
+}
+
 /**
  * Workers share the kernel module's memory and wait on a control block in it (Int32 [seq, done,
  * failed], then Float64 [fn, argc, ...args]): a job is a store + notify, with no message passing, so

@@ -35,8 +35,7 @@ export class Adam extends Optimizer {
    * hidden parameters and add terms outside Adam's normalisation.
    */
   direction(name: string, g: tf.Tensor, like: tf.Tensor, step: number): tf.Tensor {
-    const m = this.slots.get('m', name, like);
-    const v = this.slots.get('v', name, like);
+    const { m, v } = this.moments(name, like);
     const fused = this.fused(g, m, v, step, null);
     if (fused) return fused;
     const mNew = tf.add(tf.mul(m, tf.scalar(this.beta1)), tf.mul(g, tf.scalar(1 - this.beta1)));
@@ -49,6 +48,22 @@ export class Adam extends Optimizer {
     return tf.mul(tf.div(mNew, denom), tf.scalar(this.lr / bc1));
   }
 
+  /** The moment slots of `name` (created as zeros shaped like `like`), for fused kernels that update them. */
+  moments(name: string, like: tf.Tensor): { m: tf.Variable; v: tf.Variable } {
+    return { m: this.slots.get('m', name, like), v: this.slots.get('v', name, like) };
+  }
+
+  /** Step `step`'s constants as the fused kernels take them: β1, β2, ε, lr/(1 − β1ᵗ) and √(1 − β2ᵗ). */
+  stepAttrs(step: number): { beta1: number; beta2: number; eps: number; stepSize: number; sqrtBc2: number } {
+    return {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      stepSize: this.lr / (1 - this.beta1 ** step),
+      sqrtBc2: Math.sqrt(1 - this.beta2 ** step),
+    };
+  }
+
   apply(grads: ReadonlyMap<string, tf.Tensor>): void {
     this.step++;
     tf.tidy(() => {
@@ -56,13 +71,8 @@ export class Adam extends Optimizer {
         let g = grads.get(name);
         if (!g) continue;
         if (this.weightDecay) g = tf.add(g, tf.mul(p, tf.scalar(this.weightDecay)));
-        const updated = this.fused(
-          g,
-          this.slots.get('m', name, p),
-          this.slots.get('v', name, p),
-          this.step,
-          p,
-        );
+        const { m, v } = this.moments(name, p);
+        const updated = this.fused(g, m, v, this.step, p);
         p.assign(updated ?? tf.sub(p, this.direction(name, g, p, this.step)));
       }
     });
@@ -81,14 +91,7 @@ export class Adam extends Optimizer {
     p: tf.Tensor | null,
   ): tf.Tensor | null {
     if (g.dtype !== 'float32' || !tf.getKernel(ADAM_UPDATE, tf.getBackend())) return null;
-    const attrs = {
-      beta1: this.beta1,
-      beta2: this.beta2,
-      eps: this.eps,
-      stepSize: this.lr / (1 - this.beta1 ** step),
-      sqrtBc2: Math.sqrt(1 - this.beta2 ** step),
-      mode: p ? 'update' : 'direction',
-    };
+    const attrs = { ...this.stepAttrs(step), mode: p ? 'update' : 'direction' };
     const inputs: tf.NamedTensorMap = p ? { g, m, v, p } : { g, m, v };
     const [mNew, vNew, r] = tf.engine().runKernel(ADAM_UPDATE, inputs, attrs) as tf.Tensor[];
     m.assign(mNew);

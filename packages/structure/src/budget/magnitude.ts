@@ -1,5 +1,4 @@
 import type { SpikingModel, StepInfo } from '@synaptogen/nn';
-import * as tf from '@tensorflow/tfjs-core';
 import type { AttachContext, LearnerReport, LearnerState } from '../contract.js';
 import { cubicSparsity, type MagnitudeOptions, MagnitudePruning } from '../magnitude.js';
 import { LearnerOptionError } from '../options.js';
@@ -25,7 +24,6 @@ const SETTLE_ROUNDS = 3;
 export class BudgetedMagnitudePruning extends MagnitudePruning {
   readonly budget: ConnectivityBudget;
   private model: SpikingModel | null = null;
-  private end = 0;
   private settled = false;
   /** The final sparsity of the latest pruning step. */
   private target: number | null = null;
@@ -44,7 +42,6 @@ export class BudgetedMagnitudePruning extends MagnitudePruning {
   override attach(model: SpikingModel, ctx: AttachContext): void {
     super.attach(model, ctx);
     this.model = model;
-    this.end = (this.options.endStep ?? ctx.totalSteps) as number;
     const v = this.verdict();
     if (!v.feasible) {
       this.dispose();
@@ -84,13 +81,13 @@ export class BudgetedMagnitudePruning extends MagnitudePruning {
       initialSparsity: Math.min(this.options.initialSparsity, target),
       targetSparsity: target,
       startStep: this.options.startStep,
-      endStep: this.end,
+      endStep: this.endStep,
     });
   }
 
   override afterStep(info: StepInfo): void {
     super.afterStep(info);
-    if (info.step >= this.end && !this.settled) this.settle();
+    if (info.step >= this.endStep && !this.settled) this.settle();
   }
 
   /**
@@ -108,22 +105,6 @@ export class BudgetedMagnitudePruning extends MagnitudePruning {
       this.prune(Math.min(1, 1 - v.keep * (v.active / v.total) + round / smallest));
       this.applyMasks();
     }
-  }
-
-  private masks(): Map<string, tf.Tensor> {
-    const out = new Map<string, tf.Tensor>();
-    for (const [k, t] of this.getState().tensors) if (k.startsWith('mask/')) out.set(k.slice(5), t);
-    return out;
-  }
-
-  private applyMasks(): void {
-    const masks = this.masks();
-    tf.tidy(() => {
-      for (const [name, w] of this.model!.prunableWeights()) {
-        const m = masks.get(name);
-        if (m) w.assign(tf.mul(w, m));
-      }
-    });
   }
 
   /** The base report plus `budget`, `targetSparsity`, and whether the network fits now (`cores`, `fits`). */
@@ -147,7 +128,6 @@ export class BudgetedMagnitudePruning extends MagnitudePruning {
 
   override setState(state: LearnerState): void {
     super.setState(state);
-    if (state.json.endStep !== undefined) this.end = Number(state.json.endStep);
     this.settled = Boolean(state.json.settled);
   }
 }
