@@ -1,7 +1,8 @@
 // Fused Grad R step (see src/gradr.ts): the Adam moments on θ with gradient s·g, the Laplace prior,
 // w = s·ReLU(θ) and the pruned/regrown counts in one pass. float32 operations in the same order as
 // the element-wise tfjs ops of @synaptogen/structure's GradR, so the results are bit-identical.
-// In place: m ← m', v ← v', th ← θ'; w is written; counts[0..1] (i32) get this range's pruned/regrown.
+// m', v', θ' go to mo, vo, tho (which may alias m, v, th: each element is read before it is written);
+// w is written; counts[0..1] (i32) get this range's pruned/regrown.
 
 export function gradrRange(
   g: usize,
@@ -9,6 +10,9 @@ export function gradrRange(
   m: usize,
   v: usize,
   th: usize,
+  mo: usize,
+  vo: usize,
+  tho: usize,
   w: usize,
   counts: usize,
   i0: i32,
@@ -45,15 +49,15 @@ export function gradrRange(
     const gi = f32x4.mul(si, v128.load(g + o));
     const mi = f32x4.add(f32x4.mul(v128.load(m + o), b1), f32x4.mul(gi, c1));
     const vi = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(gi, gi), c2));
-    v128.store(m + o, mi);
-    v128.store(v + o, vi);
+    v128.store(mo + o, mi);
+    v128.store(vo + o, vi);
     const d = f32x4.mul(f32x4.div(mi, f32x4.add(f32x4.div(f32x4.sqrt(vi), q), e)), st);
     const t = v128.load(th + o);
     const diff = f32x4.sub(t, mus);
     // tf.sign: 1, −1 or 0 (and NaN stays NaN through the multiply below, as in tfjs)
     const sgn = v128.bitselect(one, v128.bitselect(minusOne, zero, f32x4.lt(diff, zero)), f32x4.gt(diff, zero));
     const next = f32x4.sub(f32x4.sub(t, d), f32x4.mul(sgn, pr));
-    v128.store(th + o, next);
+    v128.store(tho + o, next);
     // tf.relu then s·: max(next, 0) with relu's NaN passing through
     const relu = v128.bitselect(zero, next, f32x4.lt(next, zero));
     v128.store(w + o, f32x4.mul(si, relu));
@@ -78,14 +82,14 @@ export function gradrRange(
     const gi = si * load<f32>(g + o);
     const mi = load<f32>(m + o) * beta1 + gi * oneMinusBeta1;
     const vi = load<f32>(v + o) * beta2 + gi * gi * oneMinusBeta2;
-    store<f32>(m + o, mi);
-    store<f32>(v + o, vi);
+    store<f32>(mo + o, mi);
+    store<f32>(vo + o, vi);
     const d = (mi / (Mathf.sqrt(vi) / sqrtBc2 + eps)) * stepSize;
     const t = load<f32>(th + o);
     const diff = t - mu;
     const sgn: f32 = diff > 0 ? 1 : diff < 0 ? -1 : 0;
     const next = t - d - sgn * prior;
-    store<f32>(th + o, next);
+    store<f32>(tho + o, next);
     store<f32>(w + o, si * (next < 0 ? 0 : next));
     if (t > 0 && !(next > 0)) pruned++;
     if (next > 0 && !(t > 0)) regrown++;

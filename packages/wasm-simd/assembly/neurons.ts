@@ -4,6 +4,9 @@
 // decay_input (H = V − (V − Vr)·k + X), with k = 1/τ. Formulas follow @synaptogen/neurons' order of
 // float32 operations so that spikes equal the op-by-op forward bit for bit.
 
+// Columns per block in the neuron loops (see neuronForward).
+const BLOCK = 64;
+
 @inline
 function charge(mode: i32, v: v128, x: v128, k: v128, vr: v128, vrZero: bool): v128 {
   if (mode === 0) return f32x4.add(v, x);
@@ -43,24 +46,47 @@ export function neuronForward(
   const kk = f32x4.splat(k);
   const th = f32x4.splat(vth);
   const vr = f32x4.splat(vReset);
-  const one = f32x4.splat(1);
   const vrZero = vReset === 0;
   const rowBytes = (<usize>stride) << 2;
   const xRowBytes: usize = constant ? 0 : rowBytes;
-  for (let i = 0; i < n; i += 4) {
-    const off = (<usize>i) << 2;
-    let vv = v128.load(v + off);
+  // Column blocks, steps, then the block's columns: the columns of one step are independent, so the
+  // CPU overlaps them, where running one column through all T steps is a serial chain through V
+  // (the backward, same order: 1.2× with atan, 1.35× with sigmoid on a [8, 102400] layer). V lives in
+  // v[] between steps; a block stays in L1.
+  for (let c0 = 0; c0 < n; c0 += BLOCK) {
+    const c1 = min(n, c0 + BLOCK);
     for (let t = 0; t < T; t++) {
-      const o = <usize>t * rowBytes + off;
-      const hh = charge(mode, vv, v128.load(x + <usize>t * xRowBytes + off), kk, vr, vrZero);
-      // Θ(H − V_th) with Θ(0) = 1, i.e. H ≥ V_th (compared as H − V_th ≥ 0, like the op-by-op path).
-      const ss = v128.and(f32x4.ge(f32x4.sub(hh, th), f32x4.splat(0)), one);
-      v128.store(h + o, hh);
-      v128.store(s + o, ss);
-      vv = reset(hh, ss, th, vr, soft, vrZero);
+      const row = <usize>t * rowBytes;
+      const xRow = x + <usize>t * xRowBytes;
+      for (let i = c0; i < c1; i += 4) {
+        const off = (<usize>i) << 2;
+        const vv = forwardStep(v128.load(xRow + off), v128.load(v + off), s + row + off, h + row + off, mode, kk, th, vr, soft, vrZero);
+        v128.store(v + off, vv);
+      }
     }
-    v128.store(v + off, vv);
   }
+}
+
+/** One step of four neurons: charge with input xx from potential vv, store H and S, return the reset V. */
+@inline
+function forwardStep(
+  xx: v128,
+  vv: v128,
+  s: usize,
+  h: usize,
+  mode: i32,
+  kk: v128,
+  th: v128,
+  vr: v128,
+  soft: bool,
+  vrZero: bool,
+): v128 {
+  const hh = charge(mode, vv, xx, kk, vr, vrZero);
+  // Θ(H − V_th) with Θ(0) = 1, i.e. H ≥ V_th (compared as H − V_th ≥ 0, like the op-by-op path).
+  const ss = v128.and(f32x4.ge(f32x4.sub(hh, th), f32x4.splat(0)), f32x4.splat(1));
+  v128.store(h, hh);
+  v128.store(s, ss);
+  return reset(hh, ss, th, vr, soft, vrZero);
 }
 
 // Surrogate derivatives g′(x) (ids follow SURROGATES in src/neurons.ts), as @synaptogen/neurons
@@ -156,34 +182,60 @@ export function neuronBackward(
 ): void {
   const th = f32x4.splat(vth);
   const vr = f32x4.splat(vReset);
-  const one = f32x4.splat(1);
-  const zero = f32x4.splat(0);
   const dHdX = f32x4.splat(mode === 1 ? k : 1);
   const dHdV = f32x4.splat(mode === 0 ? 1 : 1 - k);
   const rowBytes = (<usize>stride) << 2;
-  for (let i = 0; i < n; i += 4) {
-    const off = (<usize>i) << 2;
-    let g = v128.load(gv + off);
+  // column blocks, steps, then the block's columns, as in the forward; dL/dV lives in gv[]
+  for (let c0 = 0; c0 < n; c0 += BLOCK) {
+    const c1 = min(n, c0 + BLOCK);
     for (let t = T - 1; t >= 0; t--) {
-      const o = <usize>t * rowBytes + off;
-      const hh = v128.load(h + o);
-      const u = f32x4.sub(hh, th);
-      const ss = v128.and(f32x4.ge(u, zero), one);
-      const sg = surrogate(surrogateId, u, alpha);
-      let dVdH: v128;
-      if (soft) {
-        dVdH = detachReset ? one : f32x4.sub(one, f32x4.mul(th, sg));
-      } else {
-        dVdH = f32x4.sub(one, ss);
-        if (!detachReset) dVdH = f32x4.add(dVdH, f32x4.mul(f32x4.sub(vr, hh), sg));
+      const row = <usize>t * rowBytes;
+      const first = t === T - 1;
+      for (let i = c0; i < c1; i += 4) {
+        const off = (<usize>i) << 2;
+        const go = accumulate ? gx + off : gx + row + off;
+        const g = backwardStep(gs + row + off, h + row + off, go, v128.load(gv + off), first, th, vr, dHdX, dHdV, soft, detachReset, surrogateId, alpha, accumulate);
+        v128.store(gv + off, g);
       }
-      const gH = f32x4.add(f32x4.mul(v128.load(gs + o), sg), f32x4.mul(g, dVdH));
-      const gxt = f32x4.mul(gH, dHdX);
-      if (!accumulate) v128.store(gx + o, gxt);
-      else if (t === T - 1) v128.store(gx + off, gxt);
-      else v128.store(gx + off, f32x4.add(v128.load(gx + off), gxt));
-      g = f32x4.mul(gH, dHdV);
     }
-    v128.store(gv + off, g);
   }
+}
+
+/**
+ * One BPTT step of four neurons: from dL/dS at gs, H at h and g = dL/dV after this step, writes dL/dX
+ * to gx (added to it with `accumulate`, except at the first step run) and returns dL/dV before it.
+ */
+@inline
+function backwardStep(
+  gs: usize,
+  h: usize,
+  gx: usize,
+  g: v128,
+  first: bool,
+  th: v128,
+  vr: v128,
+  dHdX: v128,
+  dHdV: v128,
+  soft: bool,
+  detachReset: bool,
+  surrogateId: i32,
+  alpha: f32,
+  accumulate: bool,
+): v128 {
+  const one = f32x4.splat(1);
+  const hh = v128.load(h);
+  const u = f32x4.sub(hh, th);
+  const ss = v128.and(f32x4.ge(u, f32x4.splat(0)), one);
+  const sg = surrogate(surrogateId, u, alpha);
+  let dVdH: v128;
+  if (soft) {
+    dVdH = detachReset ? one : f32x4.sub(one, f32x4.mul(th, sg));
+  } else {
+    dVdH = f32x4.sub(one, ss);
+    if (!detachReset) dVdH = f32x4.add(dVdH, f32x4.mul(f32x4.sub(vr, hh), sg));
+  }
+  const gH = f32x4.add(f32x4.mul(v128.load(gs), sg), f32x4.mul(g, dVdH));
+  const gxt = f32x4.mul(gH, dHdX);
+  v128.store(gx, accumulate && !first ? f32x4.add(v128.load(gx), gxt) : gxt);
+  return f32x4.mul(gH, dHdV);
 }

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
+import type { HeapKernelsProvider } from './heap-instance.js';
 import type { KernelInstance } from './runtime.js';
 import { type Job, splitRange } from './worker-pool.js';
 
@@ -26,6 +27,21 @@ export interface AdamAttrs {
 
 // Below this many elements per thread, waking a worker costs more than it saves.
 const MIN_ELEMENTS_PER_THREAD = 1 << 17;
+
+/** adamRange's trailing arguments (after the pointers and the range). */
+function adamScalars(attrs: Omit<AdamAttrs, 'mode'>, update: boolean): number[] {
+  const f = Math.fround;
+  return [
+    f(attrs.beta1),
+    f(1 - attrs.beta1),
+    f(attrs.beta2),
+    f(1 - attrs.beta2),
+    f(attrs.eps),
+    f(attrs.stepSize),
+    f(attrs.sqrtBc2),
+    update ? 1 : 0,
+  ];
+}
 
 /**
  * The fused Adam step on the kernel instance (128-bit SIMD; float32 ×, +, ÷ and √ round as tfjs'
@@ -57,21 +73,11 @@ export function adamUpdate(
   const vp = k.put(v);
   const pp = p ? k.put(p) : 0;
   const r = p ? pp : gp; // in place: each element is read before it is written
-  const f = Math.fround;
-  const scalars = [
-    f(attrs.beta1),
-    f(1 - attrs.beta1),
-    f(attrs.beta2),
-    f(1 - attrs.beta2),
-    f(attrs.eps),
-    f(attrs.stepSize),
-    f(attrs.sqrtBc2),
-    p ? 1 : 0,
-  ];
+  const scalars = adamScalars(attrs, p !== null);
   const threads = Math.max(1, Math.min(k.threads, Math.floor(n / MIN_ELEMENTS_PER_THREAD)));
   const jobs: Job[] = splitRange(n, threads).map(([i0, i1]) => ({
     fn: 'adamRange',
-    args: [gp, mp, vp, pp, r, i0, i1, ...scalars],
+    args: [gp, mp, vp, pp, mp, vp, r, i0, i1, ...scalars],
   }));
   if (jobs.length) k.parallel(jobs);
   out.m.set(k.f32(mp, n));
@@ -86,8 +92,15 @@ function attrsOf(a: tf.NamedAttrMap | undefined, what: string): AdamAttrs {
   throw new Error(`${what}: attrs.mode must be 'direction' or 'update', got ${String(mode)}`);
 }
 
-/** The fused Adam kernel for a backend (wasm, and cpu as the reference). */
-export function adamKernelConfigs(backendName: string, k: KernelInstance): tf.KernelConfig[] {
+/**
+ * The fused Adam kernel for a backend (wasm, and cpu as the reference); on tfjs wasm it runs in
+ * place on the tensors (`heapFor`), one thread, no copies.
+ */
+export function adamKernelConfigs(
+  backendName: string,
+  k: KernelInstance,
+  heapFor: HeapKernelsProvider,
+): tf.KernelConfig[] {
   return [
     {
       kernelName: ADAM_UPDATE,
@@ -110,9 +123,18 @@ export function adamKernelConfigs(backendName: string, k: KernelInstance): tf.Ke
           const s = t.shape.reduce((x, y) => x * y, 1);
           if (s !== size) throw new Error(`${what}: ${name} has ${s} elements, g has ${size}`);
         }
+        const update = a.mode === 'update' && p ? p : null;
+        const heap = heapFor(backend);
+        if (heap) {
+          const [gp, mp, vp, pp] = [heap.ptr(g), heap.ptr(m), heap.ptr(v), update ? heap.ptr(update) : 0];
+          const [mo, vo, r] = [heap.output(g.shape), heap.output(g.shape), heap.output(g.shape)];
+          const scalars = adamScalars(a, update !== null);
+          heap.exports.adamRange(gp, mp, vp, pp, mo.ptr, vo.ptr, r.ptr, 0, size, ...scalars);
+          return [mo.info, vo.info, r.info];
+        }
         const io = backendIO(backend, what);
         return io.outputs([g.shape, g.shape, g.shape], ([mo, vo, r]) => {
-          adamUpdate(k, io.read(g), io.read(m), io.read(v), p && a.mode === 'update' ? io.read(p) : null, a, {
+          adamUpdate(k, io.read(g), io.read(m), io.read(v), update ? io.read(update) : null, a, {
             m: mo,
             v: vo,
             r,

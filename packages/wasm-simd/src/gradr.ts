@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
+import type { HeapKernelsProvider } from './heap-instance.js';
 import type { KernelInstance } from './runtime.js';
 import { type Job, splitRange } from './worker-pool.js';
 
@@ -35,6 +36,22 @@ export interface GradRAttrs {
 const MIN_ELEMENTS_PER_THREAD = 1 << 17;
 const ATTRS = ['beta1', 'beta2', 'eps', 'stepSize', 'sqrtBc2', 'prior', 'mu'] as const;
 
+/** gradrRange's trailing arguments (after the pointers and the range). */
+function gradrScalars(attrs: GradRAttrs): number[] {
+  const f = Math.fround;
+  return [
+    f(attrs.beta1),
+    f(1 - attrs.beta1),
+    f(attrs.beta2),
+    f(1 - attrs.beta2),
+    f(attrs.eps),
+    f(attrs.stepSize),
+    f(attrs.sqrtBc2),
+    f(attrs.prior),
+    f(attrs.mu),
+  ];
+}
+
 /** The fused Grad R step on the kernel instance; returns [pruned, regrown]. */
 export function gradrUpdate(
   k: KernelInstance,
@@ -60,21 +77,10 @@ export function gradrUpdate(
   const tp = k.put(inputs.theta);
   const wp = k.alloc(n);
   const counts = k.alloc(2 * Math.max(1, ranges.length));
-  const f = Math.fround;
-  const scalars = [
-    f(attrs.beta1),
-    f(1 - attrs.beta1),
-    f(attrs.beta2),
-    f(1 - attrs.beta2),
-    f(attrs.eps),
-    f(attrs.stepSize),
-    f(attrs.sqrtBc2),
-    f(attrs.prior),
-    f(attrs.mu),
-  ];
+  const scalars = gradrScalars(attrs);
   const jobs: Job[] = ranges.map(([i0, i1], j) => ({
     fn: 'gradrRange',
-    args: [gp, sp, mp, vp, tp, wp, counts + 8 * j, i0, i1, ...scalars],
+    args: [gp, sp, mp, vp, tp, mp, vp, tp, wp, counts + 8 * j, i0, i1, ...scalars],
   }));
   if (jobs.length) k.parallel(jobs);
   out.m.set(k.f32(mp, n));
@@ -91,8 +97,15 @@ export function gradrUpdate(
   return [pruned, regrown];
 }
 
-/** The fused Grad R kernel for a backend (wasm, and cpu as the reference). */
-export function gradrKernelConfigs(backendName: string, k: KernelInstance): tf.KernelConfig[] {
+/**
+ * The fused Grad R kernel for a backend (wasm, and cpu as the reference); on tfjs wasm it runs in
+ * place on the tensors (`heapFor`), one thread, no copies.
+ */
+export function gradrKernelConfigs(
+  backendName: string,
+  k: KernelInstance,
+  heapFor: HeapKernelsProvider,
+): tf.KernelConfig[] {
   return [
     {
       kernelName: GRADR_UPDATE,
@@ -111,6 +124,19 @@ export function gradrKernelConfigs(backendName: string, k: KernelInstance): tf.K
             throw new Error(`${what}: ${name} has ${size(info)} elements, g has ${size(t.g!)}`);
         }
         const shape = t.g!.shape;
+        const heap = heapFor(backend);
+        if (heap) {
+          const ins = names.map((name) => heap.ptr(t[name]!));
+          const [m, v, theta, w] = [shape, shape, shape, shape].map((s) => heap.output(s));
+          const counts = heap.output([2]);
+          const n = size(t.g!);
+          heap.withScratch(2, 0, (c) => {
+            heap.exports.gradrRange(...ins, m.ptr, v.ptr, theta.ptr, w.ptr, c, 0, n, ...gradrScalars(a));
+            const [pruned, regrown] = new Int32Array(heap.f32(c, 2).buffer, c, 2);
+            heap.f32(counts.ptr, 2).set([pruned, regrown]);
+          });
+          return [m.info, v.info, theta.info, w.info, counts.info];
+        }
         const io = backendIO(backend, what);
         return io.outputs([shape, shape, shape, shape, [2]], ([m, v, theta, w, counts]) => {
           const [pruned, regrown] = gradrUpdate(

@@ -1,4 +1,5 @@
 import { backend_util, type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import type { HeapKernelsProvider } from './heap-instance.js';
 import type { KernelInstance } from './runtime.js';
 
 interface HeapBackend {
@@ -12,7 +13,11 @@ interface HeapBackend {
  * over the heap ~1 ms), and Grad R's event counting runs eight per step on gradr-mnist-mlp. Other
  * dtypes and broadcasts go to the stock kernel.
  */
-export function greaterKernelConfig(stock: KernelConfig, k: KernelInstance): KernelConfig {
+export function greaterKernelConfig(
+  stock: KernelConfig,
+  k: KernelInstance,
+  heapFor: HeapKernelsProvider,
+): KernelConfig {
   return {
     ...stock,
     kernelFunc: (args) => {
@@ -31,6 +36,15 @@ export function greaterKernelConfig(stock: KernelConfig, k: KernelInstance): Ker
         !(same || (nb === 1 && na === n) || (na === 1 && nb === n))
       )
         return stock.kernelFunc(args);
+      const mode = same ? 0 : nb === 1 ? 1 : 2;
+      const int = a.dtype === 'int32';
+      const inHeap = heapFor(args.backend);
+      if (inHeap) {
+        const [ap, bp] = [inHeap.ptr(a), inHeap.ptr(b)];
+        const out = inHeap.output(shape, 'bool');
+        inHeap.exports.greaterRange(ap, bp, out.ptr, n, mode, int ? 1 : 0);
+        return out.info;
+      }
       const h = heap as HeapBackend;
       const out = h.makeOutput(shape, 'bool');
       // views after makeOutput: allocating can grow (and detach) the heap
@@ -40,11 +54,10 @@ export function greaterKernelConfig(stock: KernelConfig, k: KernelInstance): Ker
       const ap = k.alloc(na);
       const bp = k.alloc(nb);
       const op = k.alloc(Math.ceil(n / 4));
-      const int = a.dtype === 'int32';
       // bit copies (an Int32Array view keeps int32 data exact)
       (int ? new Int32Array(k.memory.buffer, ap, na) : k.f32(ap, na)).set(av as Float32Array & Int32Array);
       (int ? new Int32Array(k.memory.buffer, bp, nb) : k.f32(bp, nb)).set(bv as Float32Array & Int32Array);
-      k.exports.greaterRange(ap, bp, op, n, same ? 0 : nb === 1 ? 1 : 2, int ? 1 : 0);
+      k.exports.greaterRange(ap, bp, op, n, mode, int ? 1 : 0);
       h.typedArrayFromHeap(out).set(new Uint8Array(k.memory.buffer, op, n));
       return out;
     },

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32 } from './backend-io.js';
-import { type NeuronOptions, neuronBackward, neuronForward, resolveNeuron } from './neurons.js';
+import type { HeapKernelsProvider } from './heap-instance.js';
+import {
+  backwardParams,
+  forwardParams,
+  type NeuronOptions,
+  neuronBackward,
+  neuronForward,
+  resolveNeuron,
+} from './neurons.js';
 import type { KernelInstance } from './runtime.js';
 
 export const NEURON_FORWARD = 'SynaptogenNeuronForward' as const;
@@ -26,7 +34,17 @@ function constantSteps(attrs: tf.NamedAttrMap | undefined, what: string): number
   return v as number;
 }
 
-export function neuronKernelConfigs(backendName: string, k: KernelInstance): tf.KernelConfig[] {
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * `heapFor` gives the in-heap kernels for a backend (tfjs wasm), which run on the tensors in place
+ * when a step's N is a multiple of 4 (the kernels' SIMD width; otherwise the copying path pads).
+ */
+export function neuronKernelConfigs(
+  backendName: string,
+  k: KernelInstance,
+  heapFor: HeapKernelsProvider,
+): tf.KernelConfig[] {
   return [
     {
       kernelName: NEURON_FORWARD,
@@ -39,6 +57,27 @@ export function neuronKernelConfigs(backendName: string, k: KernelInstance): tf.
         const T = constant ?? steps(x.shape, what);
         const shape = constant ? [constant, ...x.shape] : x.shape;
         const options = optionsFromAttrs(attrs);
+        const n = sizeOf(shape) / T;
+        const heap = n % 4 === 0 ? heapFor(backend) : null;
+        if (heap) {
+          const p = resolveNeuron(options);
+          const xPtr = heap.ptr(x);
+          const spikes = heap.output(shape);
+          const h = heap.output(shape);
+          heap.withScratch(n, p.vReset, (v) =>
+            heap.exports.neuronForward(
+              xPtr,
+              spikes.ptr,
+              h.ptr,
+              v,
+              T,
+              n,
+              n,
+              ...forwardParams(p, constant !== null),
+            ),
+          );
+          return [spikes.info, h.info];
+        }
         const io = backendIO(backend, what);
         return io.outputs([shape, shape], ([spikes, h]) => {
           neuronForward(k, io.read(x), T, options, undefined, { spikes, h }, constant !== null);
@@ -54,8 +93,23 @@ export function neuronKernelConfigs(backendName: string, k: KernelInstance): tf.
         checkFloat32(dy, 'dy', what);
         const T = steps(dy.shape, what);
         const options = optionsFromAttrs(attrs);
+        const constant = constantSteps(attrs, what) !== null;
+        const n = sizeOf(dy.shape) / T;
+        const heap = n % 4 === 0 ? heapFor(backend) : null;
+        if (heap) {
+          checkFloat32(h, 'h', what);
+          if (sizeOf(h.shape) !== sizeOf(dy.shape))
+            throw new Error(`${what}: h has shape [${h.shape}], dy [${dy.shape}]`);
+          const p = resolveNeuron(options);
+          const [gsPtr, hPtr] = [heap.ptr(dy), heap.ptr(h)];
+          const gradX = heap.output(constant ? dy.shape.slice(1) : dy.shape);
+          heap.withScratch(n, 0, (gv) =>
+            heap.exports.neuronBackward(gsPtr, hPtr, gradX.ptr, gv, T, n, n, ...backwardParams(p, constant)),
+          );
+          return gradX.info;
+        }
         const io = backendIO(backend, what);
-        if (constantSteps(attrs, what) === null) {
+        if (!constant) {
           return io.outputs([dy.shape], ([gradX]) => {
             neuronBackward(k, io.read(dy), io.read(h), T, options, undefined, { gradX });
           });

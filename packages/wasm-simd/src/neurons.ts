@@ -86,6 +86,26 @@ export function resolveNeuron(o: NeuronOptions): ResolvedNeuron {
   };
 }
 
+/** The neuronForward kernel's trailing arguments (after x, s, h, v, T, n, stride). */
+export function forwardParams(p: ResolvedNeuron, constant: boolean): number[] {
+  return [p.mode, p.k, p.vth, p.vReset, p.soft ? 1 : 0, constant ? 1 : 0];
+}
+
+/** The neuronBackward kernel's trailing arguments (after gs, h, gx, gv, T, n, stride). */
+export function backwardParams(p: ResolvedNeuron, constant: boolean): number[] {
+  return [
+    p.mode,
+    p.k,
+    p.vth,
+    p.vReset,
+    p.soft ? 1 : 0,
+    p.detachReset ? 1 : 0,
+    p.surrogateId,
+    p.alpha,
+    constant ? 1 : 0,
+  ];
+}
+
 // Neuron updates are memory-bound: a second thread pays only on large layers.
 const MIN_ELEMENTS_PER_THREAD = 1 << 18;
 
@@ -172,7 +192,7 @@ export function neuronForward(
   const vView = k.f32(vPtr, np);
   vView.fill(p.vReset);
   if (v0) vView.set(v0);
-  const params = [p.mode, p.k, p.vth, p.vReset, p.soft ? 1 : 0, constant ? 1 : 0];
+  const params = forwardParams(p, constant);
   k.parallel(
     columnRanges(k, T, np).map(([c0, c1]) => ({
       fn: 'neuronForward' as const,
@@ -224,17 +244,7 @@ export function neuronBackward(
   const gxRows = constant ? 1 : T;
   const gxPtr = k.alloc(gxRows * np);
   const gvPtr = putPadded(k, gradV, 1, n, np);
-  const params = [
-    p.mode,
-    p.k,
-    p.vth,
-    p.vReset,
-    p.soft ? 1 : 0,
-    p.detachReset ? 1 : 0,
-    p.surrogateId,
-    p.alpha,
-    constant ? 1 : 0,
-  ];
+  const params = backwardParams(p, constant);
   k.parallel(
     columnRanges(k, T, np).map(([c0, c1]) => ({
       fn: 'neuronBackward' as const,

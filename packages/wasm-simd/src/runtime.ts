@@ -43,7 +43,7 @@ const MAX_PAGES = 65536;
 const MAX_BYTES = MAX_PAGES * PAGE - PAGE;
 const CONTROL_BYTES = 256;
 
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+export function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

@@ -8,6 +8,7 @@ import {
   type Conv2DBackpropFilterAttrs,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
+  engine,
   findBackend,
   Greater,
   GreaterEqual,
@@ -25,6 +26,7 @@ import { BATCHNORM_BACKWARD, BATCHNORM_FORWARD, batchNormKernelConfigs } from '.
 import { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv.js';
 import { GRADR_UPDATE, gradrKernelConfigs } from './gradr.js';
 import { greaterKernelConfig } from './greater.js';
+import { type HeapKernelsProvider, heapKernelsFor, prepareHeapKernels } from './heap-instance.js';
 import { greaterEqualKernelConfig, sliceKernelConfig } from './heap-kernels.js';
 import { identityKernelConfig } from './identity.js';
 import { keptAIsSparse, matMulKeepingA } from './matmul.js';
@@ -63,6 +65,12 @@ export interface UseWasmSimdOptions {
   backendName?: string;
   /** Threads for the kernels (default: all cores up to 8; 1 where SharedArrayBuffer is unavailable). */
   threads?: number;
+  /**
+   * Run the memory-bound kernels (neurons, Adam, Grad R, Greater) inside tfjs-backend-wasm's memory,
+   * on the tensors in place, on the calling thread (default true). false: they copy their operands
+   * to this package's memory and use its threads (for comparisons).
+   */
+  inPlace?: boolean;
 }
 
 export interface WasmSimdRegistration {
@@ -71,6 +79,8 @@ export interface WasmSimdRegistration {
   threads: number;
   /** Kernel names now served by this package. */
   kernels: WasmSimdKernelName[];
+  /** Whether the memory-bound kernels run in tfjs' memory in place (`UseWasmSimdOptions.inPlace`). */
+  inPlace: boolean;
   /** Restore the previous kernels (stock ones where they existed). Safe to call twice. */
   unregister(): void;
 }
@@ -317,6 +327,11 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   }
   if (backendName === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   const k = await loadKernels({ threads: options.threads });
+  const inPlace = options.inPlace ?? true;
+  // an already started backend only: findBackend() would start one, asynchronously, under the caller
+  const started = (engine() as unknown as { registry?: Record<string, unknown> }).registry?.[backendName];
+  if (inPlace && backendName === 'wasm') await prepareHeapKernels(started);
+  const heapFor: HeapKernelsProvider = inPlace ? heapKernelsFor : () => null;
   const again = active.get(backendName);
   if (again) return again;
 
@@ -330,7 +345,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
     [Identity, identityKernelConfig],
     [Slice, sliceKernelConfig],
     [GreaterEqual, greaterEqualKernelConfig],
-    [Greater, (stock: KernelConfig) => greaterKernelConfig(stock, k)],
+    [Greater, (stock: KernelConfig) => greaterKernelConfig(stock, k, heapFor)],
   ] as const) {
     const stock = getKernel(name, backendName);
     if (names.includes(name) && stock && backendName === 'wasm') configs.push(make(stock));
@@ -348,11 +363,11 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   const neuronBackends = backendName === 'cpu' ? ['cpu'] : [backendName, 'cpu'];
   for (const b of neuronBackends) {
     for (const c of [
-      ...neuronKernelConfigs(b, k),
+      ...neuronKernelConfigs(b, k, heapFor),
       ...poolKernelConfigs(b, k),
       ...batchNormKernelConfigs(b, k),
-      ...adamKernelConfigs(b, k),
-      ...gradrKernelConfigs(b, k),
+      ...adamKernelConfigs(b, k, heapFor),
+      ...gradrKernelConfigs(b, k, heapFor),
     ])
       if (names.includes(c.kernelName as WasmSimdKernelName)) configs.push(c);
   }
@@ -368,6 +383,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
     backendName,
     threads: k.threads,
     kernels: names,
+    inPlace,
     unregister() {
       if (done) return;
       done = true;
