@@ -175,11 +175,24 @@ interface PeerRow {
 }
 
 /**
- * One run of the peer's bench_train.py (one measured window per configuration). The MLP also runs
- * on 1 thread: under other processes' load PyTorch's 2-thread pool can fall far below its 1-thread
- * speed, and the comparison is with its fastest configuration.
+ * glibc malloc settings that keep PyTorch's large activations off mmap/munmap (../shared/peer/RESULTS.md,
+ * "glibc malloc variant"): without them every VGG step page-faults ~1.9 GB of fresh memory, and
+ * sca-vgg-small ran at 19 samples/s instead of 30 here. Part of PyTorch's fastest configuration.
  */
-function peerWindow(ctx: BenchContext, only: 'mlp' | 'vgg', steps: number): PeerRow[] {
+const NO_MMAP_MALLOC = {
+  MALLOC_MMAP_MAX_: '0',
+  MALLOC_TRIM_THRESHOLD_: '100000000000',
+  MALLOC_TOP_PAD_: '1073741824',
+};
+type PeerMalloc = 'default' | 'no-mmap';
+
+/**
+ * One run of the peer's bench_train.py (one measured window per configuration), with glibc's default
+ * malloc or the no-mmap settings. The MLP also runs on 1 thread: under other processes' load
+ * PyTorch's 2-thread pool can fall far below its 1-thread speed, and the comparison is with its
+ * fastest configuration.
+ */
+function peerWindow(ctx: BenchContext, only: 'mlp' | 'vgg', steps: number, malloc: PeerMalloc): PeerRow[] {
   const dir = peerDir(ctx);
   const args = [
     join(dir, 'bench_train.py'),
@@ -191,8 +204,9 @@ function peerWindow(ctx: BenchContext, only: 'mlp' | 'vgg', steps: number): Peer
     only === 'mlp' ? '2,1' : '2',
     '--only',
     only,
+    // two VGG warm-up steps: the first ones allocate (and, with the default malloc, fault) the arena
     '--warmup',
-    only === 'vgg' ? '1' : '3',
+    only === 'vgg' ? '2' : '3',
     '--steps',
     String(steps),
     '--vgg-steps',
@@ -203,7 +217,8 @@ function peerWindow(ctx: BenchContext, only: 'mlp' | 'vgg', steps: number): Peer
     // keeps the run under 5 minutes when other jobs make PyTorch's 2-thread pool crawl
     ...(ctx.quick ? ['--linear-impls', 'onednn'] : []),
   ];
-  const res = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', cwd: dir, maxBuffer: 1 << 24 });
+  const env = malloc === 'no-mmap' ? { ...process.env, ...NO_MMAP_MALLOC } : process.env;
+  const res = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', cwd: dir, env, maxBuffer: 1 << 24 });
   if (res.status !== 0) throw new Error(`bench: ${args[0]} failed: ${res.stderr.slice(-500)}`);
   return res.stdout
     .split('\n')
@@ -283,7 +298,8 @@ const CASES: Case[] = [
 
 /**
  * Training throughput with @synaptogen/wasm-simd vs the PyTorch peer (../shared/peer/bench_train.py,
- * 2 threads, every configuration it has), alternated window by window, never at the same time.
+ * 2 threads, every configuration it has, with glibc's default malloc and with the no-mmap settings),
+ * alternated window by window, never at the same time.
  * gradr-mnist-mlp runs dense Adam and Grad R (structure's GradR on Adam, as `synaptogen train`
  * wires it) on both sides; each is compared with the same optimizer's fastest PyTorch configuration.
  * Also the machine's measured 128-bit wasm SIMD peak, for the GFLOP/s figures (dense-equivalent:
@@ -338,8 +354,9 @@ export const wasmPeer: Benchmark = {
     const torch = ensureTorch(ctx) && existsSync(join(peerDir(ctx), 'bench_train.py'));
     for (const c of CASES) {
       const heavy = c.model === 'sca-vgg-small';
-      const steps = heavy ? 1 : ctx.quick ? 10 : 20;
-      const peerSteps = heavy ? (ctx.quick ? 2 : 3) : ctx.quick ? 8 : 20;
+      const steps = heavy ? (ctx.quick ? 1 : 2) : ctx.quick ? 10 : 20;
+      // VGG: 8 steps a window (~20 s); 3 steps after 1 warm-up measured PyTorch 25% low (14.6 vs 19.4)
+      const peerSteps = heavy ? (ctx.quick ? 3 : 8) : ctx.quick ? 8 : 20;
       // the MLP's windows are short: three even in --quick, so that the median drops one hit by load
       const windows = heavy ? (ctx.quick ? 1 : 2) : ctx.quick ? 3 : 5;
       const batch = await realBatch(c.dataset, c.batch, ctx.dataRoot);
@@ -368,9 +385,11 @@ export const wasmPeer: Benchmark = {
           );
         }
         if (!torch) continue;
-        for (const row of peerWindow(ctx, c.peer, peerSteps)) {
-          const key = `pytorch-${row.optimizer}-${row.linear_impl}-t${row.threads}`;
-          peer.set(key, [...(peer.get(key) ?? []), row]);
+        for (const malloc of ['default', 'no-mmap'] as const) {
+          for (const row of peerWindow(ctx, c.peer, peerSteps, malloc)) {
+            const key = `pytorch-${row.optimizer}-${row.linear_impl}-t${row.threads}${malloc === 'no-mmap' ? '-nommap' : ''}`;
+            peer.set(key, [...(peer.get(key) ?? []), row]);
+          }
         }
       }
       for (const t of trainers) t.dispose();
