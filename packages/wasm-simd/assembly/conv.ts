@@ -1,3 +1,5 @@
+import { claim } from './schedule';
+
 // Conv2D gradient kernels (NHWC, filter [kh, kw, ci, co]) as im2col/col2im around packed
 // SIMD GEMM micro-kernels. All pointers are byte offsets into this module's memory; the
 // JavaScript side owns the layout (a bump arena) and copies tensors in and out.
@@ -343,8 +345,43 @@ export function convFilterRange(
   }
 }
 
-/** Input gradient over pixels [p0, p1) (whole images, so threads never write the same dx rows). */
+/**
+ * Input gradient over images [counter, end), claimed `chunk` images at a time (schedule.ts; whole
+ * images, so threads never write the same dx rows).
+ */
 export function convInputRange(
+  dy: usize,
+  wt: usize,
+  a: usize,
+  col: usize,
+  dx: usize,
+  counter: usize,
+  end: i32,
+  chunk: i32,
+  pt: i32,
+  inH: i32,
+  inW: i32,
+  ci: i32,
+  outH: i32,
+  outW: i32,
+  co: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+): void {
+  const hw = outH * outW;
+  for (let n0 = claim(counter, chunk); n0 < end; n0 = claim(counter, chunk)) {
+    const p0 = n0 * hw;
+    const p1 = min(end, n0 + chunk) * hw;
+    convInputPixels(dy, wt, a, col, dx, p0, p1, pt, inH, inW, ci, outH, outW, co, kh, kw, sh, sw, padTop, padLeft);
+  }
+}
+
+/** Input gradient over pixels [p0, p1) (whole images). */
+function convInputPixels(
   dy: usize,
   wt: usize,
   a: usize,

@@ -1,3 +1,5 @@
+import { claim } from './schedule';
+
 // Conv2DBackpropFilter for binary spike inputs, channel-major: per image, the spikes of each input
 // channel become a list of pixels; then dW[tap, ci, co..co+32) = Σ over that list of dy at the
 // output pixel the tap maps it to, summed in 8 registers and stored once. The pixel-major kernel in
@@ -5,13 +7,38 @@
 // ~25% ones; max-pooled spikes run at ~40%. Stride 1 only; co a multiple of 32 (the caller checks).
 
 /**
- * Images [n0, n1): dw (its own [kh, kw, ci, co] partial, accumulated into) += this range's gradient.
+ * Images [counter, end), claimed one at a time by the threads: dw (the thread's own [kh, kw, ci, co]
+ * partial, accumulated into) += the gradient of the images it claimed.
  * x: binary [N, inH, inW, ci]; dyp: dy zero-padded to [N, hp, wp, co] so that every tap of every
  * input pixel lands inside (no bounds tests in the event loop): input pixel (ih, iw) under tap
  * (r, s) reads dyp[n, ih + top − r, iw + left − s] (top, left: padding plus the margins).
  * lists: scratch of ci·(inH·inW + 1) i32.
  */
 export function spikeFilterChannelsRange(
+  x: usize,
+  dyp: usize,
+  dw: usize,
+  lists: usize,
+  counter: usize,
+  end: i32,
+  inH: i32,
+  inW: i32,
+  hp: i32,
+  wp: i32,
+  co: i32,
+  kh: i32,
+  kw: i32,
+  top: i32,
+  left: i32,
+  ci: i32,
+): void {
+  // one image per claim (schedule.ts): counter holds the first image when the threads begin
+  for (let n = claim(counter, 1); n < end; n = claim(counter, 1)) {
+    spikeFilterChannelsImages(x, dyp, dw, lists, n, n + 1, inH, inW, hp, wp, co, kh, kw, top, left, ci);
+  }
+}
+
+function spikeFilterChannelsImages(
   x: usize,
   dyp: usize,
   dw: usize,

@@ -1,3 +1,5 @@
+import { claim } from './schedule';
+
 // Spike-aware (event-driven) conv kernels for binary inputs: a spike x = 1 adds a filter row, x = 0
 // costs nothing. NHWC, filter [kh, kw, ci, co] with co a multiple of 4 (the caller checks).
 
@@ -23,8 +25,39 @@ export function buildEvents(x: usize, rows: i32, cols: i32, rowBytes: i32, offs:
   return count;
 }
 
-/** y[q, co..co+w) for output pixels [q0, q1): sum of the filter rows of the input events. */
+/**
+ * y[q, :] for output pixels [start, end), claimed `chunk` pixels at a time from `counter` (which
+ * holds `start` when the threads begin; see schedule.ts): the sum of the filter rows of the events.
+ */
 export function spikeConvForwardRange(
+  offs: usize,
+  ev: usize,
+  w: usize,
+  y: usize,
+  counter: usize,
+  end: i32,
+  chunk: i32,
+  inH: i32,
+  inW: i32,
+  outH: i32,
+  outW: i32,
+  co: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+  ci: i32,
+): void {
+  for (let q0 = claim(counter, chunk); q0 < end; q0 = claim(counter, chunk)) {
+    const q1 = min(end, q0 + chunk);
+    spikeConvForwardPixels(offs, ev, w, y, q0, q1, inH, inW, outH, outW, co, kh, kw, sh, sw, padTop, padLeft, ci);
+  }
+}
+
+/** y[q, co..co+w) for output pixels [q0, q1): sum of the filter rows of the input events. */
+function spikeConvForwardPixels(
   offs: usize,
   ev: usize,
   w: usize,

@@ -155,16 +155,15 @@ export function conv2dBackpropInput(
   e.zero(dxPtr, Math.ceil(dxLen / 4) * 16);
   e.packFilterT(wPtr, bPtr, kTotal, g.outC);
   const jobs = [];
-  const imagesPer = Math.ceil(g.batch / threads);
-  const hw = g.outH * g.outW;
+  // images claimed in chunks by whichever thread is free (about 8 chunks per thread)
+  const counter = k.counter(0);
+  const chunk = Math.max(1, Math.floor(g.batch / (8 * threads)));
   for (let t = 0; t < threads; t++) {
     const aPtr = k.alloc(ptp * g.outC);
     const colPtr = k.alloc(ptp * kp);
-    const p0 = Math.min(g.batch, t * imagesPer) * hw;
-    const p1 = Math.min(g.batch, (t + 1) * imagesPer) * hw;
     jobs.push({
       fn: 'convInputRange' as const,
-      args: [dyPtr, bPtr, aPtr, colPtr, dxPtr, p0, p1, pt, ...geometryArgs(g)],
+      args: [dyPtr, bPtr, aPtr, colPtr, dxPtr, counter, g.batch, chunk, pt, ...geometryArgs(g)],
     });
   }
   k.parallel(jobs);

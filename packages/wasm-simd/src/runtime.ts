@@ -124,6 +124,16 @@ export class KernelInstance {
     return new Float32Array(this.memory.buffer, ptr, length);
   }
 
+  /**
+   * A shared work counter holding `start`, for the self-scheduling kernels (assembly/schedule.ts):
+   * every thread of one `parallel()` call gets the same counter and claims chunks from it.
+   */
+  counter(start: number): number {
+    const ptr = this.alloc(1);
+    new Int32Array(this.memory.buffer, ptr, 1)[0] = start;
+    return ptr;
+  }
+
   /** Copy `src` into a fresh arena buffer and return its pointer. */
   put(src: Float32Array): number {
     const ptr = this.alloc(src.length);

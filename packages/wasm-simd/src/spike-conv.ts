@@ -75,16 +75,11 @@ export function conv2dSpikes(
   const yPtr = k.alloc(pixels * g.outC);
   const work = (e.count / (g.batch * g.inH * g.inW)) * pixels * g.kH * g.kW * g.outC;
   const threads = Math.max(1, Math.min(k.threads, Math.floor(work / MIN_EVENT_WORK_PER_THREAD)));
-  const per = Math.ceil(pixels / threads);
-  const jobs = [];
-  for (let t = 0; t < threads; t++) {
-    const q0 = Math.min(pixels, t * per);
-    jobs.push({
-      fn: 'spikeConvForwardRange' as const,
-      args: [e.offs, e.ev, wPtr, yPtr, q0, Math.min(pixels, q0 + per), ...geometryArgs(g)],
-    });
-  }
-  k.parallel(jobs);
+  // pixels claimed in chunks by whichever thread is free (about 32 chunks per thread)
+  const counter = k.counter(0);
+  const chunk = Math.max(64, Math.ceil(pixels / (32 * threads)));
+  const args = [e.offs, e.ev, wPtr, yPtr, counter, pixels, chunk, ...geometryArgs(g)];
+  k.parallel(Array.from({ length: threads }, () => ({ fn: 'spikeConvForwardRange' as const, args })));
   out.set(k.f32(yPtr, pixels * g.outC));
   return out;
 }
@@ -132,7 +127,8 @@ function filterChannelMajor(
   const wLen = g.kH * g.kW * g.inC * g.outC;
   const work = ones * g.kH * g.kW * g.outC;
   const threads = Math.max(1, Math.min(k.threads, g.batch, Math.floor(work / MIN_EVENT_WORK_PER_THREAD)));
-  const per = Math.ceil(g.batch / threads);
+  // images claimed one at a time by whichever thread is free, each into its own dW partial
+  const counter = k.counter(0);
   const partials: number[] = [];
   const jobs = [];
   for (let t = 0; t < threads; t++) {
@@ -140,7 +136,6 @@ function filterChannelMajor(
     k.exports.zero(dw, Math.ceil(wLen / 4) * 16);
     partials.push(dw);
     const lists = k.alloc(g.inC * (g.inH * g.inW + 1));
-    const n0 = Math.min(g.batch, t * per);
     jobs.push({
       fn: 'spikeFilterChannelsRange' as const,
       args: [
@@ -148,8 +143,8 @@ function filterChannelMajor(
         dyPtr,
         dw,
         lists,
-        n0,
-        Math.min(g.batch, n0 + per),
+        counter,
+        g.batch,
         g.inH,
         g.inW,
         hp,
