@@ -3,7 +3,8 @@
 // zero of A costs nothing. op(A) is held as CSR: rowPtr (rows + 1 i32), col (k per nonzero), val.
 
 // Byte shuffles that move the lanes set in a 4-bit mask to the front (i8x16.swizzle; 128 → zero).
-const COMPACT = memory.data<u8>([
+// Also used by spikes.ts' buildEvents.
+export const COMPACT = memory.data<u8>([
   128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
   0, 1, 2, 3, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
   4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,

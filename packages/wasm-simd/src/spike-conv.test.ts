@@ -141,6 +141,16 @@ describe('spike-aware conv kernels (binary inputs, zeros skipped)', () => {
     const analog = spikes(n, 0.1, 6);
     analog[5] = 0.5;
     expect(conv2dSpikes(k, analog, w, g, out)).toBeNull();
+    // a non-binary value anywhere: in a 16-wide group, in the last row, or NaN
+    for (const [at, value] of [
+      [n - 1, 2],
+      [n >> 1, Number.NaN],
+      [17, -1],
+    ]) {
+      const bad = spikes(n, 0.1, 6);
+      bad[at] = value;
+      expect(conv2dSpikes(k, bad, w, g, out)).toBeNull();
+    }
     expect(conv2dSpikes(k, spikes(n, 0.7, 7), w, g, out)).toBeNull();
     // the filter gradient too (cases[0] takes the channel-major kernel)
     const dy = uniform(out.length, 10);

@@ -42,7 +42,7 @@ function events(
 ): { offs: number; ev: number; count: number } | null {
   const rows = g.batch * g.inH * g.inW;
   const offs = k.alloc(rows + 1);
-  const ev = k.alloc(rows * g.inC);
+  const ev = k.alloc(rows * g.inC + 4); // buildEvents stores whole groups of 4: 3 slots of slack
   const count = k.exports.buildEvents(xPtr, rows, g.inC, g.outC * 4, offs, ev);
   if (count < 0 || count > maxDensity * rows * g.inC) return null;
   return { offs, ev, count };
