@@ -358,7 +358,7 @@ export const wasmPeer: Benchmark = {
       // VGG: 8 steps a window (~20 s); 3 steps after 1 warm-up measured PyTorch 25% low (14.6 vs 19.4)
       const peerSteps = heavy ? (ctx.quick ? 3 : 8) : ctx.quick ? 8 : 20;
       // the MLP's windows are short: three even in --quick, so that the median drops one hit by load
-      const windows = heavy ? (ctx.quick ? 1 : 2) : ctx.quick ? 3 : 5;
+      const windows = heavy ? (ctx.quick ? 1 : 3) : ctx.quick ? 3 : 5;
       const batch = await realBatch(c.dataset, c.batch, ctx.dataRoot);
       // Both sides in each of their thread counts (the MLP also on 1 thread, as the peer), so that the
       // ratio compares fastest configurations whatever the machine's load.
