@@ -46,6 +46,13 @@ export interface WorkerHandle {
   terminate(): void;
 }
 
+/**
+ * Checks of the shared word before a thread blocks in Atomics.wait (~0.1–0.5 ms): a futex wake-up
+ * took ~100 µs on the 2-core VM (a 2-thread call of an empty job cost 100–150 µs), so a thread that
+ * expects the other one soon spins first.
+ */
+const SPIN_CHECKS = 100_000;
+
 // Runs as a classic script: in Node as an eval'd worker_threads worker, in browsers from a Blob URL.
 const WORKER_SOURCE = `
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
@@ -77,6 +84,8 @@ onMessage(async ({ module, memory, ctl, names }) => {
   let lastYield = Date.now();
   let seq = 0;
   for (;;) {
+    // Spin a little first: a futex wake-up took ~100 µs on the 2-core VM, longer than many jobs.
+    for (let spin = 0; spin < ${SPIN_CHECKS} && Atomics.load(i32, 0) === seq; spin++);
     // Timed waits: a wake-up that never arrives (seen on the main thread's side, see waitFor) then
     // costs 50 ms here instead of a hang; idle, the worker yields to its event loop between waits.
     while (Atomics.load(i32, 0) === seq) {
@@ -129,6 +138,7 @@ async function spawn(): Promise<{ worker: AnyWorker; ready: Promise<void> }> {
 // Browsers forbid Atomics.wait on the main thread: spin there instead (jobs are short).
 let canBlock: boolean | undefined;
 function waitFor(i32: Int32Array, index: number, value: number): void {
+  for (let spin = 0; spin < SPIN_CHECKS; spin++) if (Atomics.load(i32, index) === value) return;
   if (canBlock !== false) {
     try {
       // 1 ms timeouts: in Node 20 about one wake-up in a few thousand never arrived, and each cost
