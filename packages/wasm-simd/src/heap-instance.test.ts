@@ -6,7 +6,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADAM_UPDATE } from './adam.js';
 import { GRADR_UPDATE } from './gradr.js';
 import { heapKernelsFor } from './heap-instance.js';
+import { SPLIT_MIN_ELEMENTS } from './neuron-in-place.js';
 import { spikingNeuron } from './neuron-op.js';
+import { loadKernels } from './runtime.js';
 import { firstDifference, seededUniform } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
@@ -93,6 +95,28 @@ describe('in-heap kernels (run in tfjs-backend-wasm memory, in place)', () => {
     const [gtA, gtB] = await bothPaths(() => [tf.greater(g, p), tf.greater(g, 0)]);
     expect(gtA).toEqual(gtB);
     tf.dispose([x, x1, dy, g, m, v, p, sign, vPos, signs]);
+  });
+
+  it('split large neuron layers between this thread (in place) and the workers (on copies)', async () => {
+    const T = 4;
+    const n = SPLIT_MIN_ELEMENTS / T + 12; // columns split unevenly between the threads
+    const x = tf.tensor2d(seededUniform(T * n, 41, 1.2), [T, n]);
+    const x1 = tf.tensor1d(seededUniform(n, 42, 1.5));
+    const dy = tf.tensor2d(seededUniform(T * n, 43, 1), [T, n]);
+    const options = { kind: 'IF' as const, surrogate: 'sigmoid' as const, detachReset: true };
+    let parallelism = 0;
+    const neuron = (input: tf.Tensor, steps?: number) => {
+      const s = spikingNeuron(input, options, steps);
+      parallelism = Math.max(parallelism, kernels.lastParallelism);
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(spikingNeuron(a, options, steps), dy)))(input);
+      return [s, g];
+    };
+    const kernels = await loadKernels({ threads: (await register(true)).threads });
+    kernels.lastParallelism = 0;
+    const [inPlace, copied] = await bothPaths(() => [...neuron(x), ...neuron(x1, T)]);
+    if (kernels.threads > 1) expect(parallelism).toBe(kernels.threads);
+    expect(firstDifference(inPlace.flat(), copied.flat())).toBe(-1);
+    tf.dispose([x, x1, dy]);
   });
 
   it('keep working when their outputs grow tfjs memory', async () => {

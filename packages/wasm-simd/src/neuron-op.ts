@@ -1,14 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32 } from './backend-io.js';
 import type { HeapKernelsProvider } from './heap-instance.js';
-import {
-  backwardParams,
-  forwardParams,
-  type NeuronOptions,
-  neuronBackward,
-  neuronForward,
-  resolveNeuron,
-} from './neurons.js';
+import { neuronBackwardInPlace, neuronForwardInPlace } from './neuron-in-place.js';
+import { type NeuronOptions, neuronBackward, neuronForward, resolveNeuron } from './neurons.js';
 import type { KernelInstance } from './runtime.js';
 
 export const NEURON_FORWARD = 'SynaptogenNeuronForward' as const;
@@ -38,7 +32,8 @@ const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
  * `heapFor` gives the in-heap kernels for a backend (tfjs wasm), which run on the tensors in place
- * when a step's N is a multiple of 4 (the kernels' SIMD width; otherwise the copying path pads).
+ * when a step's N is a multiple of 4 (the kernels' SIMD width; otherwise the copying path pads); large
+ * layers also give column ranges to the workers (neuron-in-place.ts).
  */
 export function neuronKernelConfigs(
   backendName: string,
@@ -59,25 +54,8 @@ export function neuronKernelConfigs(
         const options = optionsFromAttrs(attrs);
         const n = sizeOf(shape) / T;
         const heap = n % 4 === 0 ? heapFor(backend) : null;
-        if (heap) {
-          const p = resolveNeuron(options);
-          const xPtr = heap.ptr(x);
-          const spikes = heap.output(shape);
-          const h = heap.output(shape);
-          heap.withScratch(n, p.vReset, (v) =>
-            heap.exports.neuronForward(
-              xPtr,
-              spikes.ptr,
-              h.ptr,
-              v,
-              T,
-              n,
-              n,
-              ...forwardParams(p, constant !== null),
-            ),
-          );
-          return [spikes.info, h.info];
-        }
+        if (heap)
+          return neuronForwardInPlace(heap, k, x, shape, T, n, resolveNeuron(options), constant !== null);
         const io = backendIO(backend, what);
         return io.outputs([shape, shape], ([spikes, h]) => {
           neuronForward(k, io.read(x), T, options, undefined, { spikes, h }, constant !== null);
@@ -100,13 +78,8 @@ export function neuronKernelConfigs(
           checkFloat32(h, 'h', what);
           if (sizeOf(h.shape) !== sizeOf(dy.shape))
             throw new Error(`${what}: h has shape [${h.shape}], dy [${dy.shape}]`);
-          const p = resolveNeuron(options);
-          const [gsPtr, hPtr] = [heap.ptr(dy), heap.ptr(h)];
-          const gradX = heap.output(constant ? dy.shape.slice(1) : dy.shape);
-          heap.withScratch(n, 0, (gv) =>
-            heap.exports.neuronBackward(gsPtr, hPtr, gradX.ptr, gv, T, n, n, ...backwardParams(p, constant)),
-          );
-          return gradX.info;
+          const gradShape = constant ? dy.shape.slice(1) : dy.shape;
+          return neuronBackwardInPlace(heap, k, dy, h, gradShape, T, n, resolveNeuron(options), constant);
         }
         const io = backendIO(backend, what);
         if (!constant) {

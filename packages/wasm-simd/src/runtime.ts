@@ -143,18 +143,26 @@ export class KernelInstance {
 
   /** Run jobs[0] here and jobs[i] on worker i−1, all at once; returns when all are done. */
   parallel(jobs: Job[]): void {
-    this.lastParallelism = jobs.length;
-    if (jobs.length > this.threads)
-      throw new Error(`wasm-simd: ${jobs.length} jobs for ${this.threads} threads`);
-    for (let i = 1; i < jobs.length; i++) this.workers[i - 1].start(jobs[i]);
+    const run = this.exports[jobs[0].fn] as (...a: number[]) => void;
+    this.alongside(() => run(...jobs[0].args), jobs.slice(1));
+  }
+
+  /**
+   * Run `here` on this thread while jobs[i] runs on worker i (e.g. an in-heap kernel here, the rest
+   * of the work on copies in this module's memory); returns when all are done.
+   */
+  alongside(here: () => void, jobs: Job[]): void {
+    this.lastParallelism = jobs.length + 1;
+    if (jobs.length + 1 > this.threads)
+      throw new Error(`wasm-simd: ${jobs.length + 1} jobs for ${this.threads} threads`);
+    for (let i = 0; i < jobs.length; i++) this.workers[i].start(jobs[i]);
     let first: unknown;
     try {
-      const run = this.exports[jobs[0].fn] as (...a: number[]) => void;
-      run(...jobs[0].args);
+      here();
     } catch (err) {
       first = err;
     }
-    for (let i = 1; i < jobs.length; i++) {
+    for (let i = 1; i <= jobs.length; i++) {
       try {
         this.workers[i - 1].wait();
       } catch (err) {
