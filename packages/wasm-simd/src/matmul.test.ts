@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matMul, SPARSE_MATMUL_DENSITY_MAX } from './matmul.js';
+import { matMul, SPARSE_MATMUL_DENSITY_MAX, sampledDensity } from './matmul.js';
 import { loadKernels } from './runtime.js';
 import { seededUniform } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
@@ -121,12 +121,16 @@ describe('BatchMatMul kernel (tfjs wasm) equals the cpu backend', () => {
 describe('BatchMatMul kernel: route', () => {
   it('without transposes: a dense A goes to the stock kernel, a sparse A to ours', async () => {
     await tf.setBackend('wasm');
-    for (const [zeros, ours] of [
-      [0, false],
-      [0.9, true],
+    // [64×40]: decided by the exact count; [128×784] (MNIST's first layer): by a sample first
+    for (const [rows, cols, zeros, ours] of [
+      [64, 40, 0, false],
+      [64, 40, 0.9, true],
+      [128, 784, 0, false],
+      [128, 784, 0.5, false],
+      [128, 784, 0.81, true],
     ] as const) {
-      const a = tf.tensor(sparse(64 * 40, 8, zeros), [64, 40]);
-      const b = tf.tensor(seededUniform(40 * 10, 9), [40, 10]);
+      const a = tf.tensor(sparse(rows * cols, 8, zeros), [rows, cols]);
+      const b = tf.tensor(seededUniform(cols * 10, 9), [cols, 10]);
       kernels.lastParallelism = 0;
       const y = tf.matMul(a, b);
       const got = y.dataSync();
@@ -138,6 +142,16 @@ describe('BatchMatMul kernel: route', () => {
       await tf.setBackend('wasm');
       tf.dispose([a, b, y]);
     }
+  });
+});
+
+describe('sampledDensity', () => {
+  it('estimates the nonzero fraction, also of data with a period', () => {
+    for (const zeros of [0, 0.5, 0.81, 1]) {
+      expect(Math.abs(sampledDensity(sparse(100_352, 3, zeros)) - (1 - zeros))).toBeLessThan(0.03);
+    }
+    const periodic = new Float32Array(100_352).map((_, i) => (i % 24 === 0 ? 1 : 0));
+    expect(Math.abs(sampledDensity(periodic) - 1 / 24)).toBeLessThan(0.02);
   });
 });
 
