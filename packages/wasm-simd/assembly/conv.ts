@@ -372,43 +372,16 @@ export function convInputRange(
   padTop: i32,
   padLeft: i32,
 ): void {
+  const kp = (kh * kw * ci + 7) & ~7;
   const hw = outH * outW;
   for (let n0 = claim(counter, chunk); n0 < end; n0 = claim(counter, chunk)) {
-    const p0 = n0 * hw;
     const p1 = min(end, n0 + chunk) * hw;
-    convInputPixels(dy, wt, a, col, dx, p0, p1, pt, inH, inW, ci, outH, outW, co, kh, kw, sh, sw, padTop, padLeft);
-  }
-}
-
-/** Input gradient over pixels [p0, p1) (whole images). */
-function convInputPixels(
-  dy: usize,
-  wt: usize,
-  a: usize,
-  col: usize,
-  dx: usize,
-  p0: i32,
-  p1: i32,
-  pt: i32,
-  inH: i32,
-  inW: i32,
-  ci: i32,
-  outH: i32,
-  outW: i32,
-  co: i32,
-  kh: i32,
-  kw: i32,
-  sh: i32,
-  sw: i32,
-  padTop: i32,
-  padLeft: i32,
-): void {
-  const kp = (kh * kw * ci + 7) & ~7;
-  for (let p = p0; p < p1; p += pt) {
-    const n = min(pt, p1 - p);
-    packRowsT4(dy, a, p, n, co);
-    gemmAB(a, wt, col, (n + 3) & ~3, kp, co);
-    col2imAdd(col, dx, p, n, kp, inH, inW, ci, outH, outW, kh, kw, sh, sw, padTop, padLeft);
+    for (let p = n0 * hw; p < p1; p += pt) {
+      const n = min(pt, p1 - p);
+      packRowsT4(dy, a, p, n, co);
+      gemmAB(a, wt, col, (n + 3) & ~3, kp, co);
+      col2imAdd(col, dx, p, n, kp, inH, inW, ci, outH, outW, kh, kw, sh, sw, padTop, padLeft);
+    }
   }
 }
 

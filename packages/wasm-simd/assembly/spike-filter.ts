@@ -32,35 +32,12 @@ export function spikeFilterChannelsRange(
   left: i32,
   ci: i32,
 ): void {
-  // one image per claim (schedule.ts): counter holds the first image when the threads begin
-  for (let n = claim(counter, 1); n < end; n = claim(counter, 1)) {
-    spikeFilterChannelsImages(x, dyp, dw, lists, n, n + 1, inH, inW, hp, wp, co, kh, kw, top, left, ci);
-  }
-}
-
-function spikeFilterChannelsImages(
-  x: usize,
-  dyp: usize,
-  dw: usize,
-  lists: usize,
-  n0: i32,
-  n1: i32,
-  inH: i32,
-  inW: i32,
-  hp: i32,
-  wp: i32,
-  co: i32,
-  kh: i32,
-  kw: i32,
-  top: i32,
-  left: i32,
-  ci: i32,
-): void {
   const hwIn = inH * inW;
   const cap = <usize>(hwIn + 1); // per channel: count, then up to hwIn byte offsets into the image
   const pixBytes = co << 2;
   const imageBytes = (<usize>hp * <usize>wp * <usize>co) << 2;
-  for (let n = n0; n < n1; n++) {
+  // one image per claim (schedule.ts): counter holds the first image when the threads begin
+  for (let n = claim(counter, 1); n < end; n = claim(counter, 1)) {
     // 1. channel-major event lists of image n (branch-free: always store, advance when 1), each
     //    entry the byte offset of the pixel's tap-(0, 0) dy row
     for (let c = 0; c < ci; c++) store<i32>(lists + ((<usize>c * cap) << 2), 0);

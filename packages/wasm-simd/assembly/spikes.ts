@@ -93,102 +93,78 @@ export function spikeConvForwardRange(
   padLeft: i32,
   ci: i32,
 ): void {
-  for (let q0 = claim(counter, chunk); q0 < end; q0 = claim(counter, chunk)) {
-    const q1 = min(end, q0 + chunk);
-    spikeConvForwardPixels(offs, ev, w, y, q0, q1, inH, inW, outH, outW, co, kh, kw, sh, sw, padTop, padLeft, ci);
-  }
-}
-
-/** y[q, co..co+w) for output pixels [q0, q1): sum of the filter rows of the input events. */
-function spikeConvForwardPixels(
-  offs: usize,
-  ev: usize,
-  w: usize,
-  y: usize,
-  q0: i32,
-  q1: i32,
-  inH: i32,
-  inW: i32,
-  outH: i32,
-  outW: i32,
-  co: i32,
-  kh: i32,
-  kw: i32,
-  sh: i32,
-  sw: i32,
-  padTop: i32,
-  padLeft: i32,
-  ci: i32,
-): void {
   const hw = outH * outW;
   const tapBytes = (<usize>ci * <usize>co) << 2;
-  for (let q = q0; q < q1; q++) {
-    const n = q / hw;
-    const rem = q - n * hw;
-    const oh = rem / outW;
-    const ow = rem - oh * outW;
-    const yRow = y + ((<usize>q * <usize>co) << 2);
-    // 32 output channels (8 accumulators) at a time, then 4 at a time (16 accumulators measured
-    // slower: V8 has 16 xmm registers).
-    let c = 0;
-    for (; c + 32 <= co; c += 32) {
-      let a0 = f32x4.splat(0);
-      let a1 = f32x4.splat(0);
-      let a2 = f32x4.splat(0);
-      let a3 = f32x4.splat(0);
-      let a4 = f32x4.splat(0);
-      let a5 = f32x4.splat(0);
-      let a6 = f32x4.splat(0);
-      let a7 = f32x4.splat(0);
-      for (let r = 0; r < kh; r++) {
-        const ih = oh * sh - padTop + r;
-        if (ih < 0 || ih >= inH) continue;
-        for (let s = 0; s < kw; s++) {
-          const iw = ow * sw - padLeft + s;
-          if (iw < 0 || iw >= inW) continue;
-          const p = (n * inH + ih) * inW + iw;
-          const base = w + <usize>(r * kw + s) * tapBytes + ((<usize>c) << 2);
-          const e1 = ev + ((<usize>load<i32>(offs + ((<usize>(p + 1)) << 2))) << 2);
-          for (let e = ev + ((<usize>load<i32>(offs + ((<usize>p) << 2))) << 2); e < e1; e += 4) {
-            const row = base + <usize>load<i32>(e);
-            a0 = f32x4.add(a0, v128.load(row));
-            a1 = f32x4.add(a1, v128.load(row, 16));
-            a2 = f32x4.add(a2, v128.load(row, 32));
-            a3 = f32x4.add(a3, v128.load(row, 48));
-            a4 = f32x4.add(a4, v128.load(row, 64));
-            a5 = f32x4.add(a5, v128.load(row, 80));
-            a6 = f32x4.add(a6, v128.load(row, 96));
-            a7 = f32x4.add(a7, v128.load(row, 112));
+  for (let q0 = claim(counter, chunk); q0 < end; q0 = claim(counter, chunk)) {
+    const q1 = min(end, q0 + chunk);
+    for (let q = q0; q < q1; q++) {
+      const n = q / hw;
+      const rem = q - n * hw;
+      const oh = rem / outW;
+      const ow = rem - oh * outW;
+      const yRow = y + ((<usize>q * <usize>co) << 2);
+      // 32 output channels (8 accumulators) at a time, then 4 at a time (16 accumulators measured
+      // slower: V8 has 16 xmm registers).
+      let c = 0;
+      for (; c + 32 <= co; c += 32) {
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        let a4 = f32x4.splat(0);
+        let a5 = f32x4.splat(0);
+        let a6 = f32x4.splat(0);
+        let a7 = f32x4.splat(0);
+        for (let r = 0; r < kh; r++) {
+          const ih = oh * sh - padTop + r;
+          if (ih < 0 || ih >= inH) continue;
+          for (let s = 0; s < kw; s++) {
+            const iw = ow * sw - padLeft + s;
+            if (iw < 0 || iw >= inW) continue;
+            const p = (n * inH + ih) * inW + iw;
+            const base = w + <usize>(r * kw + s) * tapBytes + ((<usize>c) << 2);
+            const e1 = ev + ((<usize>load<i32>(offs + ((<usize>(p + 1)) << 2))) << 2);
+            for (let e = ev + ((<usize>load<i32>(offs + ((<usize>p) << 2))) << 2); e < e1; e += 4) {
+              const row = base + <usize>load<i32>(e);
+              a0 = f32x4.add(a0, v128.load(row));
+              a1 = f32x4.add(a1, v128.load(row, 16));
+              a2 = f32x4.add(a2, v128.load(row, 32));
+              a3 = f32x4.add(a3, v128.load(row, 48));
+              a4 = f32x4.add(a4, v128.load(row, 64));
+              a5 = f32x4.add(a5, v128.load(row, 80));
+              a6 = f32x4.add(a6, v128.load(row, 96));
+              a7 = f32x4.add(a7, v128.load(row, 112));
+            }
           }
         }
+        const o = yRow + ((<usize>c) << 2);
+        v128.store(o, a0);
+        v128.store(o, a1, 16);
+        v128.store(o, a2, 32);
+        v128.store(o, a3, 48);
+        v128.store(o, a4, 64);
+        v128.store(o, a5, 80);
+        v128.store(o, a6, 96);
+        v128.store(o, a7, 112);
       }
-      const o = yRow + ((<usize>c) << 2);
-      v128.store(o, a0);
-      v128.store(o, a1, 16);
-      v128.store(o, a2, 32);
-      v128.store(o, a3, 48);
-      v128.store(o, a4, 64);
-      v128.store(o, a5, 80);
-      v128.store(o, a6, 96);
-      v128.store(o, a7, 112);
-    }
-    for (; c < co; c += 4) {
-      let a0 = f32x4.splat(0);
-      for (let r = 0; r < kh; r++) {
-        const ih = oh * sh - padTop + r;
-        if (ih < 0 || ih >= inH) continue;
-        for (let s = 0; s < kw; s++) {
-          const iw = ow * sw - padLeft + s;
-          if (iw < 0 || iw >= inW) continue;
-          const p = (n * inH + ih) * inW + iw;
-          const base = w + <usize>(r * kw + s) * tapBytes + ((<usize>c) << 2);
-          const e1 = ev + ((<usize>load<i32>(offs + ((<usize>(p + 1)) << 2))) << 2);
-          for (let e = ev + ((<usize>load<i32>(offs + ((<usize>p) << 2))) << 2); e < e1; e += 4) {
-            a0 = f32x4.add(a0, v128.load(base + <usize>load<i32>(e)));
+      for (; c < co; c += 4) {
+        let a0 = f32x4.splat(0);
+        for (let r = 0; r < kh; r++) {
+          const ih = oh * sh - padTop + r;
+          if (ih < 0 || ih >= inH) continue;
+          for (let s = 0; s < kw; s++) {
+            const iw = ow * sw - padLeft + s;
+            if (iw < 0 || iw >= inW) continue;
+            const p = (n * inH + ih) * inW + iw;
+            const base = w + <usize>(r * kw + s) * tapBytes + ((<usize>c) << 2);
+            const e1 = ev + ((<usize>load<i32>(offs + ((<usize>(p + 1)) << 2))) << 2);
+            for (let e = ev + ((<usize>load<i32>(offs + ((<usize>p) << 2))) << 2); e < e1; e += 4) {
+              a0 = f32x4.add(a0, v128.load(base + <usize>load<i32>(e)));
+            }
           }
         }
+        v128.store(yRow + ((<usize>c) << 2), a0);
       }
-      v128.store(yRow + ((<usize>c) << 2), a0);
     }
   }
 }

@@ -28,8 +28,8 @@ export interface AdamAttrs {
 // Below this many elements per thread, waking a worker costs more than it saves.
 const MIN_ELEMENTS_PER_THREAD = 1 << 17;
 
-/** adamRange's trailing arguments (after the pointers and the range). */
-function adamScalars(attrs: Omit<AdamAttrs, 'mode'>, update: boolean): number[] {
+/** The Adam moment constants as float32, in the order adamRange and gradrRange take them. */
+export function momentScalars(attrs: Omit<AdamAttrs, 'mode'>): number[] {
   const f = Math.fround;
   return [
     f(attrs.beta1),
@@ -39,8 +39,12 @@ function adamScalars(attrs: Omit<AdamAttrs, 'mode'>, update: boolean): number[] 
     f(attrs.eps),
     f(attrs.stepSize),
     f(attrs.sqrtBc2),
-    update ? 1 : 0,
   ];
+}
+
+/** adamRange's trailing arguments (after the pointers and the range). */
+function adamScalars(attrs: Omit<AdamAttrs, 'mode'>, update: boolean): number[] {
+  return [...momentScalars(attrs), update ? 1 : 0];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { momentScalars } from './adam.js';
 import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
 import type { HeapKernelsProvider } from './heap-instance.js';
 import type { KernelInstance } from './runtime.js';
@@ -38,18 +39,7 @@ const ATTRS = ['beta1', 'beta2', 'eps', 'stepSize', 'sqrtBc2', 'prior', 'mu'] as
 
 /** gradrRange's trailing arguments (after the pointers and the range). */
 function gradrScalars(attrs: GradRAttrs): number[] {
-  const f = Math.fround;
-  return [
-    f(attrs.beta1),
-    f(1 - attrs.beta1),
-    f(attrs.beta2),
-    f(1 - attrs.beta2),
-    f(attrs.eps),
-    f(attrs.stepSize),
-    f(attrs.sqrtBc2),
-    f(attrs.prior),
-    f(attrs.mu),
-  ];
+  return [...momentScalars(attrs), Math.fround(attrs.prior), Math.fround(attrs.mu)];
 }
 
 /** The fused Grad R step on the kernel instance; returns [pruned, regrown]. */
