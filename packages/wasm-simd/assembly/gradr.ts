@@ -1,3 +1,5 @@
+import { momentStep1, momentStep4 } from './moments';
+
 // Fused Grad R step (see src/gradr.ts): the Adam moments on θ with gradient s·g, the Laplace prior,
 // w = s·ReLU(θ) and the pruned/regrown counts in one pass. float32 operations in the same order as
 // the element-wise tfjs ops of @synaptogen/structure's GradR, so the results are bit-identical.
@@ -47,11 +49,7 @@ export function gradrRange(
     const o = (<usize>i) << 2;
     const si = v128.load(s + o);
     const gi = f32x4.mul(si, v128.load(g + o));
-    const mi = f32x4.add(f32x4.mul(v128.load(m + o), b1), f32x4.mul(gi, c1));
-    const vi = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(gi, gi), c2));
-    v128.store(mo + o, mi);
-    v128.store(vo + o, vi);
-    const d = f32x4.mul(f32x4.div(mi, f32x4.add(f32x4.div(f32x4.sqrt(vi), q), e)), st);
+    const d = momentStep4(gi, m + o, v + o, mo + o, vo + o, b1, c1, b2, c2, e, st, q);
     const t = v128.load(th + o);
     const diff = f32x4.sub(t, mus);
     // tf.sign: 1, −1 or 0 (and NaN stays NaN through the multiply below, as in tfjs)
@@ -80,11 +78,7 @@ export function gradrRange(
     const o = (<usize>i) << 2;
     const si = load<f32>(s + o);
     const gi = si * load<f32>(g + o);
-    const mi = load<f32>(m + o) * beta1 + gi * oneMinusBeta1;
-    const vi = load<f32>(v + o) * beta2 + gi * gi * oneMinusBeta2;
-    store<f32>(mo + o, mi);
-    store<f32>(vo + o, vi);
-    const d = (mi / (Mathf.sqrt(vi) / sqrtBc2 + eps)) * stepSize;
+    const d = momentStep1(gi, m + o, v + o, mo + o, vo + o, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, stepSize, sqrtBc2);
     const t = load<f32>(th + o);
     const diff = t - mu;
     const sgn: f32 = diff > 0 ? 1 : diff < 0 ? -1 : 0;

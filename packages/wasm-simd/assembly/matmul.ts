@@ -1,27 +1,8 @@
+import { compactShuffle } from './compact';
+
 // Sparse × dense matrix multiply for BatchMatMul when op(A) has many zeros (MNIST pixels, spikes):
 // C[i, :] = Σ over the nonzeros (k, v) of row i of op(A) of v · B[k, :], SIMD over the columns, so a
 // zero of A costs nothing. op(A) is held as CSR: rowPtr (rows + 1 i32), col (k per nonzero), val.
-
-// Byte shuffles that move the lanes set in a 4-bit mask to the front (i8x16.swizzle; 128 → zero).
-// Also used by spikes.ts' buildEvents.
-export const COMPACT = memory.data<u8>([
-  128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  0, 1, 2, 3, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  0, 1, 2, 3, 4, 5, 6, 7, 128, 128, 128, 128, 128, 128, 128, 128,
-  8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  0, 1, 2, 3, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128,
-  4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128, 128, 128, 128, 128,
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 128, 128, 128, 128,
-  12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  0, 1, 2, 3, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
-  4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
-  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 128, 128, 128, 128,
-  8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128, 128, 128, 128, 128,
-  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128,
-  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 128, 128, 128, 128,
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-]);
 
 /**
  * CSR of a row-major [rows × cols] matrix, without branches on the data (random zeros would
@@ -49,7 +30,7 @@ export function csrBuild(src: usize, rows: i32, cols: i32, rowPtr: usize, col: u
         for (let q = 0; q < 4; q++) {
           const v = v128.load(p + ((<usize>q) << 4));
           const mask = i32x4.bitmask(f32x4.ne(v, zero));
-          const shuffle = v128.load(COMPACT + ((<usize>mask) << 4));
+          const shuffle = compactShuffle(mask);
           v128.store(val + ((<usize>n) << 2), i8x16.swizzle(v, shuffle));
           v128.store(col + ((<usize>n) << 2), i8x16.swizzle(idx, shuffle));
           n += <i32>popcnt(mask);
@@ -60,7 +41,7 @@ export function csrBuild(src: usize, rows: i32, cols: i32, rowPtr: usize, col: u
     for (; c + 4 <= cols; c += 4) {
       const v = v128.load(row + ((<usize>c) << 2));
       const mask = i32x4.bitmask(f32x4.ne(v, zero));
-      const shuffle = v128.load(COMPACT + ((<usize>mask) << 4));
+      const shuffle = compactShuffle(mask);
       v128.store(val + ((<usize>n) << 2), i8x16.swizzle(v, shuffle));
       v128.store(col + ((<usize>n) << 2), i8x16.swizzle(idx, shuffle));
       n += <i32>popcnt(mask);

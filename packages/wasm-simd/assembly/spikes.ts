@@ -1,4 +1,4 @@
-import { COMPACT } from './matmul';
+import { compactShuffle } from './compact';
 import { claim } from './schedule';
 
 // Spike-aware (event-driven) conv kernels for binary inputs: a spike x = 1 adds a filter row, x = 0
@@ -41,7 +41,7 @@ export function buildEvents(x: usize, rows: i32, cols: i32, rowBytes: i32, offs:
         const nz = f32x4.ne(v, zero);
         bad = v128.or(bad, v128.and(nz, f32x4.ne(v, one)));
         const mask = i32x4.bitmask(nz);
-        v128.store(ev + ((<usize>count) << 2), i8x16.swizzle(idx, v128.load(COMPACT + ((<usize>mask) << 4))));
+        v128.store(ev + ((<usize>count) << 2), i8x16.swizzle(idx, compactShuffle(mask)));
         count += <i32>popcnt(mask);
         idx = i32x4.add(idx, step);
       }
@@ -51,7 +51,7 @@ export function buildEvents(x: usize, rows: i32, cols: i32, rowBytes: i32, offs:
       const nz = f32x4.ne(v, zero);
       bad = v128.or(bad, v128.and(nz, f32x4.ne(v, one)));
       const mask = i32x4.bitmask(nz);
-      v128.store(ev + ((<usize>count) << 2), i8x16.swizzle(idx, v128.load(COMPACT + ((<usize>mask) << 4))));
+      v128.store(ev + ((<usize>count) << 2), i8x16.swizzle(idx, compactShuffle(mask)));
       count += <i32>popcnt(mask);
       idx = i32x4.add(idx, step);
     }

@@ -1,11 +1,7 @@
 import { backend_util, type KernelConfig, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { HeapKernelsProvider } from './heap-instance.js';
+import { heapBackend } from './heap-kernels.js';
 import type { KernelInstance } from './runtime.js';
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
 
 /**
  * Greater of two float32 or two int32 tensors of one shape, or of a tensor and a scalar, 16 lanes
@@ -22,19 +18,14 @@ export function greaterKernelConfig(
     ...stock,
     kernelFunc: (args) => {
       const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-      const heap = args.backend as Partial<HeapBackend>;
+      const h = heapBackend(args.backend);
       const na = util.sizeFromShape(a.shape);
       const nb = util.sizeFromShape(b.shape);
       const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
       const n = util.sizeFromShape(shape);
       const same = na === n && nb === n;
       const numeric = (a.dtype === 'float32' || a.dtype === 'int32') && b.dtype === a.dtype;
-      if (
-        typeof heap.makeOutput !== 'function' ||
-        typeof heap.typedArrayFromHeap !== 'function' ||
-        !numeric ||
-        !(same || (nb === 1 && na === n) || (na === 1 && nb === n))
-      )
+      if (!h || !numeric || !(same || (nb === 1 && na === n) || (na === 1 && nb === n)))
         return stock.kernelFunc(args);
       const mode = same ? 0 : nb === 1 ? 1 : 2;
       const int = a.dtype === 'int32';
@@ -45,7 +36,6 @@ export function greaterKernelConfig(
         inHeap.exports.greaterRange(ap, bp, out.ptr, n, mode, int ? 1 : 0);
         return out.info;
       }
-      const h = heap as HeapBackend;
       const out = h.makeOutput(shape, 'bool');
       // views after makeOutput: allocating can grow (and detach) the heap
       const av = h.typedArrayFromHeap(a);

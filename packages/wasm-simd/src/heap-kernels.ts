@@ -8,12 +8,12 @@ import {
 } from '@tensorflow/tfjs-core';
 
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
-interface HeapBackend {
+export interface HeapBackend {
   makeOutput(shape: number[], dtype: string): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-function heapBackend(backend: unknown): HeapBackend | null {
+export function heapBackend(backend: unknown): HeapBackend | null {
   const b = backend as Partial<HeapBackend>;
   return typeof b.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function'
     ? (b as HeapBackend)

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matMul, SPARSE_MATMUL_DENSITY_MAX, sampledDensity } from './matmul.js';
+import { keptAIsSparse, matMul, SPARSE_MATMUL_DENSITY_MAX, sampledDensity } from './matmul.js';
 import { loadKernels } from './runtime.js';
 import { seededUniform } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
@@ -152,6 +152,16 @@ describe('sampledDensity', () => {
     }
     const periodic = new Float32Array(100_352).map((_, i) => (i % 24 === 0 ? 1 : 0));
     expect(Math.abs(sampledDensity(periodic) - 1 / 24)).toBeLessThan(0.02);
+  });
+
+  it('lets keptAIsSparse answer a clearly dense A without copying it into the kernels memory', () => {
+    kernels.reset();
+    const top = kernels.mark();
+    expect(keptAIsSparse(kernels, sparse(128 * 784, 5, 0), 128, 784, {}, '0')).toBe(false);
+    expect(kernels.mark()).toBe(top);
+    // a sparse A is copied and scanned exactly
+    expect(keptAIsSparse(kernels, sparse(128 * 784, 6, 0.81), 128, 784, {}, '0')).toBe(true);
+    expect(kernels.mark()).toBeGreaterThan(top);
   });
 });
 
