@@ -9,3 +9,4 @@ export * from './matmul';
 export * from './adam';
 export * from './compare';
 export * from './gradr';
+export * from './winograd';

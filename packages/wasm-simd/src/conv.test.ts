@@ -3,7 +3,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conv2dBackpropFilter, conv2dBackpropInput } from './conv.js';
+import {
+  type ConvGeometry,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dForward,
+  winogradApplies,
+} from './conv.js';
 import { loadKernels } from './runtime.js';
 import { seededMulberry } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
@@ -34,6 +40,9 @@ interface Case {
 const cases: Case[] = [
   { name: '3x3 s1 same ci%4=0', x: [2, 8, 8, 8], f: [3, 3, 8, 16], stride: 1, pad: 'same' },
   { name: '3x3 s1 same odd channels', x: [3, 7, 5, 3], f: [3, 3, 3, 5], stride: 1, pad: 'same' },
+  // Winograd: odd sizes end in half tiles; 'valid' pads the gradient's conv by 2, explicit 2 by 0
+  { name: '3x3 s1 same odd sizes', x: [3, 7, 9, 8], f: [3, 3, 8, 12], stride: 1, pad: 'same' },
+  { name: '3x3 s1 valid', x: [2, 9, 7, 4], f: [3, 3, 4, 8], stride: 1, pad: 'valid' },
   { name: '3x3 s2 same', x: [2, 9, 8, 4], f: [3, 3, 4, 12], stride: 2, pad: 'same' },
   { name: '3x3 s2 valid', x: [2, 9, 9, 6], f: [3, 3, 6, 8], stride: 2, pad: 'valid' },
   { name: '3x3 s1 explicit pad 2', x: [1, 6, 6, 4], f: [3, 3, 4, 4], stride: 1, pad: 2 },
@@ -110,7 +119,7 @@ describe('conv gradients through tfjs (wasm backend with wasm-simd kernels) equa
       );
       expect(maxRelErr(dx.dataSync() as Float32Array, ref.dx)).toBeLessThan(1e-5);
       expect(maxRelErr(dw.dataSync() as Float32Array, ref.dw)).toBeLessThan(1e-5);
-      // forward: the registered Conv2D (our im2col GEMM for analog input)
+      // forward: the registered Conv2D (Winograd or our im2col GEMM for analog input)
       const y = tf.conv2d(xs, ws, c.stride, c.pad);
       expect(maxRelErr(y.dataSync() as Float32Array, ref.yv)).toBeLessThan(1e-5);
       tf.dispose([xs, ws, dys, dx, dw, y]);
@@ -138,6 +147,76 @@ describe('conv gradients through tfjs (wasm backend with wasm-simd kernels) equa
       'SynaptogenGradRUpdate',
     ]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+});
+
+function geometry(c: Case): ConvGeometry {
+  tf.setBackend('cpu');
+  const stride = typeof c.stride === 'number' ? [c.stride, c.stride] : c.stride;
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.f, stride as [number, number], 1, c.pad);
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+describe('Winograd F(2×2, 3×3)', () => {
+  it('applies to 3×3 stride-1 convs with channel counts that are multiples of 4, and only to them', () => {
+    const applies = Object.fromEntries(cases.map((c) => [c.name, winogradApplies(geometry(c))]));
+    expect(applies).toEqual({
+      '3x3 s1 same ci%4=0': true,
+      '3x3 s1 same odd channels': false,
+      '3x3 s1 same odd sizes': true,
+      '3x3 s1 valid': true,
+      '3x3 s2 same': false,
+      '3x3 s2 valid': false,
+      '3x3 s1 explicit pad 2': true,
+      '1x1 s1': false,
+      '1x1 s2': false,
+      '5x3 strides [2,1] same': false,
+      'first layer ci=1, many pixels (several tiles)': false,
+      'wide channels (several tiles)': true,
+    });
+  });
+
+  // 192 tiles (half tiles at the right edge), claimed in 3 blocks by both threads
+  const big: Case = { name: 'several blocks', x: [4, 16, 11, 32], f: [3, 3, 32, 64], stride: 1, pad: 'same' };
+  it('forward, input and filter gradients equal the cpu backend, and differ from the im2col route by rounding only', async () => {
+    const k = await loadKernels();
+    const g = geometry(big);
+    const x = random(4 * 16 * 11 * 32, 4);
+    const w = random(9 * 32 * 64, 5);
+    const dy = random(4 * 16 * 11 * 64, 6);
+    const ref = cpuGrads(big, x, w, dy);
+    const dxWinograd = conv2dBackpropInput(k, dy, w, g);
+    const threadsUsed = k.lastParallelism;
+    const dxDirect = conv2dBackpropInput(k, dy, w, g, undefined, { winograd: false });
+    expect(maxRelErr(dxWinograd, ref.dx)).toBeLessThan(1e-5);
+    expect(maxRelErr(dxDirect, ref.dx)).toBeLessThan(1e-5);
+    const yWinograd = conv2dForward(k, x, w, g);
+    const yDirect = conv2dForward(k, x, w, g, undefined, { winograd: false });
+    expect(maxRelErr(yWinograd, ref.yv)).toBeLessThan(1e-5);
+    expect(maxRelErr(yDirect, ref.yv)).toBeLessThan(1e-5);
+    // two different computations (not the same code under two names): some bits differ
+    expect(dxWinograd.some((v, i) => v !== dxDirect[i])).toBe(true);
+    expect(yWinograd.some((v, i) => v !== yDirect[i])).toBe(true);
+    const dwWinograd = conv2dBackpropFilter(k, x, dy, g);
+    const dwDirect = conv2dBackpropFilter(k, x, dy, g, undefined, { winograd: false });
+    expect(maxRelErr(dwWinograd, ref.dw)).toBeLessThan(1e-5);
+    expect(maxRelErr(dwDirect, ref.dw)).toBeLessThan(1e-5);
+    expect(dwWinograd.some((v, i) => v !== dwDirect[i])).toBe(true);
+    expect(threadsUsed).toBe(Math.min(2, k.threads));
   });
 });
 

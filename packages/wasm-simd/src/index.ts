@@ -7,7 +7,14 @@ export {
   batchNormBackward,
   batchNormForward,
 } from './batchnorm.js';
-export { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv.js';
+export {
+  type ConvGeometry,
+  type ConvOptions,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dForward,
+  winogradApplies,
+} from './conv.js';
 export { GRADR_UPDATE, type GradRAttrs, gradrUpdate } from './gradr.js';
 export { type MatMulOptions, matMul, SPARSE_MATMUL_DENSITY_MAX } from './matmul.js';
 export { NEURON_BACKWARD, NEURON_FORWARD, spikingNeuron } from './neuron-op.js';
@@ -39,7 +46,9 @@ export {
   conv2dSpikes,
   SPIKE_DENSITY_MAX,
   SPIKE_FILTER_CHANNEL_DENSITY_MAX,
+  SPIKE_FILTER_WINOGRAD_DENSITY_MAX,
   SPIKE_FORWARD_DENSITY_MAX,
+  SPIKE_FORWARD_WINOGRAD_DENSITY_MAX,
 } from './spike-conv.js';
 export {
   type UseWasmSimdOptions,

@@ -36,6 +36,10 @@ export interface KernelExports {
   adamRange(...args: number[]): void;
   gradrRange(...args: number[]): void;
   greaterRange(a: number, b: number, out: number, n: number, mode: number, int: number): void;
+  winogradFilter(w: number, u: number, cin: number, cout: number, flip: number): void;
+  winogradRange(...args: number[]): void;
+  winogradFilterGradRange(...args: number[]): void;
+  winogradFilterGradOut(c: number, dw: number, cin: number, cout: number): void;
 }
 
 const PAGE = 65536;

@@ -17,11 +17,27 @@ export const SPIKE_DENSITY_MAX = 0.25;
 export const SPIKE_FORWARD_DENSITY_MAX = 0.5;
 
 /**
+ * The forward limit where the dense conv runs Winograd F(2×2, 3×3) (conv.ts' winogradApplies), ~2×
+ * faster than the GEMM. sca-vgg-small's shapes at T·B = 128 (2 threads, 2026-11-22): spike forward
+ * 140 / 203 ms at 20 / 30% ones vs Winograd 179 ms (3×3 64→128 at 32×32), 150 / 204 vs 178 ms
+ * (128→256 at 16×16), 66 / 104 vs 103 ms (256→256 at 8×8). Its max-pooled inputs run at 38–44% ones.
+ */
+export const SPIKE_FORWARD_WINOGRAD_DENSITY_MAX = 0.27;
+
+/**
  * The limit for the channel-major filter gradient (see conv2dBackpropFilterSpikes): on conv-small's
  * shapes (2 threads, loaded VM) 31–56 / 69–79 / 104–134 / 139–148 ms at 10 / 25 / 40 / 50% ones
  * vs 113–202 ms for the dense GEMM; about even at 60%.
  */
 export const SPIKE_FILTER_CHANNEL_DENSITY_MAX = 0.5;
+
+/**
+ * The filter-gradient limit where the dense kernel runs Winograd F(3×3, 2×2), ~2× faster than the
+ * GEMM. sca-vgg-small's shapes at T·B = 128 (2 threads, 2026-11-22): spike kernel 176 / 263 ms at
+ * 20 / 30% ones vs Winograd 180–199 ms (3×3 64→128 at 32×32), 143 / 209 vs 193–207 ms (128→256 at
+ * 16×16), 66 / 97 vs 84–113 ms (256→256 at 8×8).
+ */
+export const SPIKE_FILTER_WINOGRAD_DENSITY_MAX = 0.25;
 
 // Below this many events per thread, waking a worker costs more than it saves.
 const MIN_EVENT_WORK_PER_THREAD = 1e6;

@@ -23,7 +23,14 @@ import {
 } from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE, adamKernelConfigs } from './adam.js';
 import { BATCHNORM_BACKWARD, BATCHNORM_FORWARD, batchNormKernelConfigs } from './batchnorm.js';
-import { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from './conv.js';
+import {
+  type ConvGeometry,
+  type ConvOptions,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dForward,
+  winogradApplies,
+} from './conv.js';
 import { GRADR_UPDATE, gradrKernelConfigs } from './gradr.js';
 import { greaterKernelConfig } from './greater.js';
 import { type HeapKernelsProvider, heapKernelsFor, prepareHeapKernels } from './heap-instance.js';
@@ -33,7 +40,13 @@ import { keptAIsSparse, matMulKeepingA } from './matmul.js';
 import { NEURON_BACKWARD, NEURON_FORWARD, neuronKernelConfigs } from './neuron-op.js';
 import { MAXPOOL_GRAD_FIRST, poolKernelConfigs } from './pool.js';
 import { type KernelInstance, loadKernels } from './runtime.js';
-import { conv2dBackpropFilterSpikes, conv2dSpikes } from './spike-conv.js';
+import {
+  conv2dBackpropFilterSpikes,
+  conv2dSpikes,
+  SPIKE_FILTER_WINOGRAD_DENSITY_MAX,
+  SPIKE_FORWARD_DENSITY_MAX,
+  SPIKE_FORWARD_WINOGRAD_DENSITY_MAX,
+} from './spike-conv.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
 interface WasmBackendLike {
@@ -71,6 +84,12 @@ export interface UseWasmSimdOptions {
    * to this package's memory and use its threads (for comparisons).
    */
   inPlace?: boolean;
+  /**
+   * Compute stride-1 3×3 convs on dense input (forward) and their input gradients with Winograd
+   * F(2×2, 3×3) (default true): 2.25× fewer multiply-adds, equal to the direct sum up to rounding.
+   * false: im2col GEMM only. Spike inputs keep the event-driven kernels.
+   */
+  winograd?: boolean;
 }
 
 export interface WasmSimdRegistration {
@@ -81,6 +100,8 @@ export interface WasmSimdRegistration {
   kernels: WasmSimdKernelName[];
   /** Whether the memory-bound kernels run in tfjs' memory in place (`UseWasmSimdOptions.inPlace`). */
   inPlace: boolean;
+  /** Whether dense stride-1 3×3 convs and their input gradients use Winograd (`UseWasmSimdOptions.winograd`). */
+  winograd: boolean;
   /** Restore the previous kernels (stock ones where they existed). Safe to call twice. */
   unregister(): void;
 }
@@ -118,7 +139,7 @@ function checkFloat(t: TensorInfo, name: string, what: string): void {
   if (t.dtype !== 'float32') throw new Error(`${what}: ${name} must be float32, got ${t.dtype}`);
 }
 
-function makeConvFilterKernel(k: KernelInstance): KernelFunc {
+function makeConvFilterKernel(k: KernelInstance, options: ConvOptions): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const what = 'wasm-simd Conv2DBackpropFilter';
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -143,12 +164,15 @@ function makeConvFilterKernel(k: KernelInstance): KernelFunc {
     const xs = b.typedArrayFromHeap(x);
     const dys = b.typedArrayFromHeap(dy);
     const dw = b.typedArrayFromHeap(out);
-    if (!conv2dBackpropFilterSpikes(k, xs, dys, g, dw)) conv2dBackpropFilter(k, xs, dys, g, dw);
+    const winograd = options.winograd !== false && winogradApplies(g);
+    const maxDensity = winograd ? SPIKE_FILTER_WINOGRAD_DENSITY_MAX : undefined;
+    if (!conv2dBackpropFilterSpikes(k, xs, dys, g, dw, maxDensity))
+      conv2dBackpropFilter(k, xs, dys, g, dw, options);
     return out;
   };
 }
 
-function makeConvInputKernel(k: KernelInstance): KernelFunc {
+function makeConvInputKernel(k: KernelInstance, options: ConvOptions): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const what = 'wasm-simd Conv2DBackpropInput';
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -175,6 +199,7 @@ function makeConvInputKernel(k: KernelInstance): KernelFunc {
       b.typedArrayFromHeap(filter),
       g,
       b.typedArrayFromHeap(out),
+      options,
     );
     return out;
   };
@@ -184,7 +209,7 @@ function makeConvInputKernel(k: KernelInstance): KernelFunc {
  * Conv2D on our kernels: the spike path when the input is binary spikes (and sparse enough), else
  * the im2col GEMM. NCHW or dilated convs go to the stock kernel, whose setup this config carries over.
  */
-function makeConvKernel(k: KernelInstance, stock: KernelConfig): KernelConfig {
+function makeConvKernel(k: KernelInstance, stock: KernelConfig, options: ConvOptions): KernelConfig {
   return {
     kernelName: Conv2D,
     backendName: stock.backendName,
@@ -212,9 +237,11 @@ function makeConvKernel(k: KernelInstance, stock: KernelConfig): KernelConfig {
         const xs = w.typedArrayFromHeap(x);
         const fs = w.typedArrayFromHeap(filter);
         const ys = w.typedArrayFromHeap(out);
-        // binary spikes: visit only the ones; anything else: our GEMM (stock wasm Conv2D measured
-        // 0.4–0.8 GFLOP/s on a 3×3 64→128 layer here, our GEMM kernels 10–20)
-        if (!conv2dSpikes(k, xs, fs, g, ys)) conv2dForward(k, xs, fs, g, ys);
+        // binary spikes: visit only the ones; anything else: our GEMM or Winograd (stock wasm Conv2D
+        // measured 0.4–0.8 GFLOP/s on a 3×3 64→128 layer here, our GEMM kernels 10–20)
+        const winograd = options.winograd !== false && winogradApplies(g);
+        const maxDensity = winograd ? SPIKE_FORWARD_WINOGRAD_DENSITY_MAX : SPIKE_FORWARD_DENSITY_MAX;
+        if (!conv2dSpikes(k, xs, fs, g, ys, maxDensity)) conv2dForward(k, xs, fs, g, ys, options);
         return out;
       }
       return stock.kernelFunc(args);
@@ -328,6 +355,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   if (backendName === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   const k = await loadKernels({ threads: options.threads });
   const inPlace = options.inPlace ?? true;
+  const winograd = options.winograd ?? true;
   // an already started backend only: findBackend() would start one, asynchronously, under the caller
   const started = (engine() as unknown as { registry?: Record<string, unknown> }).registry?.[backendName];
   if (inPlace && backendName === 'wasm') await prepareHeapKernels(started);
@@ -352,13 +380,21 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   }
   const stockConv = getKernel(Conv2D, backendName);
   if (names.includes(Conv2D) && stockConv && backendName === 'wasm') {
-    configs.push(makeConvKernel(k, stockConv));
+    configs.push(makeConvKernel(k, stockConv, { winograd }));
   }
   if (names.includes(Conv2DBackpropFilter)) {
-    configs.push({ kernelName: Conv2DBackpropFilter, backendName, kernelFunc: makeConvFilterKernel(k) });
+    configs.push({
+      kernelName: Conv2DBackpropFilter,
+      backendName,
+      kernelFunc: makeConvFilterKernel(k, { winograd }),
+    });
   }
   if (names.includes(Conv2DBackpropInput)) {
-    configs.push({ kernelName: Conv2DBackpropInput, backendName, kernelFunc: makeConvInputKernel(k) });
+    configs.push({
+      kernelName: Conv2DBackpropInput,
+      backendName,
+      kernelFunc: makeConvInputKernel(k, { winograd }),
+    });
   }
   const neuronBackends = backendName === 'cpu' ? ['cpu'] : [backendName, 'cpu'];
   for (const b of neuronBackends) {
@@ -384,6 +420,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
     threads: k.threads,
     kernels: names,
     inPlace,
+    winograd,
     unregister() {
       if (done) return;
       done = true;

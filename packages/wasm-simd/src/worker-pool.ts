@@ -18,6 +18,8 @@ export const PARALLEL_FUNCTIONS = [
   'spmmRange',
   'adamRange',
   'gradrRange',
+  'winogradRange',
+  'winogradFilterGradRange',
 ] as const;
 export type ParallelFunction = (typeof PARALLEL_FUNCTIONS)[number];
 export interface Job {
