@@ -95,18 +95,27 @@ export function matMulKeepingA(
 }
 
 /**
- * Nonzero fraction of `a` from 4,096 entries at pseudo-random positions (a fixed-seed LCG, so that
- * no stride lines up with the data's structure).
+ * Nonzero fraction of `a` from 64 runs of 64 consecutive entries at pseudo-random offsets (a
+ * fixed-seed LCG, so that no stride lines up with the data's structure); whole `a` when it is that
+ * small. Runs rather than 4,096 scattered entries: those missed the cache on every read, 80–140 µs a
+ * call on MNIST's [128×784] x vs 26–32 µs for the runs (2026-11-22), and the MLP step makes two calls.
  */
 export function sampledDensity(a: Float32Array): number {
-  const samples = 4096;
-  let s = 0x9e3779b9;
+  const runs = 64;
+  const run = 64;
   let nonzero = 0;
-  for (let i = 0; i < samples; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    if (a[Math.floor((s / 2 ** 32) * a.length)] !== 0) nonzero++;
+  if (a.length <= runs * run) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== 0) nonzero++;
+    return nonzero / Math.max(1, a.length);
   }
-  return nonzero / samples;
+  const span = a.length - run;
+  let s = 0x9e3779b9;
+  for (let r = 0; r < runs; r++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const o = Math.floor((s / 2 ** 32) * span);
+    for (let i = o; i < o + run; i++) if (a[i] !== 0) nonzero++;
+  }
+  return nonzero / (runs * run);
 }
 
 /**
