@@ -12,7 +12,7 @@ import {
 } from './conv.js';
 import { loadKernels } from './runtime.js';
 import { seededMulberry } from './test-helpers.js';
-import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
+import { geometryFromInfo, useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
 
@@ -153,22 +153,10 @@ describe('conv gradients through tfjs (wasm backend with wasm-simd kernels) equa
 function geometry(c: Case): ConvGeometry {
   tf.setBackend('cpu');
   const stride = typeof c.stride === 'number' ? [c.stride, c.stride] : c.stride;
-  const info = tf.backend_util.computeConv2DInfo(c.x, c.f, stride as [number, number], 1, c.pad);
-  return {
-    batch: info.batchSize,
-    inH: info.inHeight,
-    inW: info.inWidth,
-    inC: info.inChannels,
-    outH: info.outHeight,
-    outW: info.outWidth,
-    outC: info.outChannels,
-    kH: info.filterHeight,
-    kW: info.filterWidth,
-    strideH: info.strideHeight,
-    strideW: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  return geometryFromInfo(
+    tf.backend_util.computeConv2DInfo(c.x, c.f, stride as [number, number], 1, c.pad),
+    'test',
+  );
 }
 
 describe('Winograd F(2×2, 3×3)', () => {

@@ -106,7 +106,8 @@ export interface WasmSimdRegistration {
   unregister(): void;
 }
 
-function geometryFromInfo(info: backend_util.Conv2DInfo, what: string): ConvGeometry {
+/** Our geometry of tfjs' resolved conv info (NHWC, dilation 1; else throws naming `what`). */
+export function geometryFromInfo(info: backend_util.Conv2DInfo, what: string): ConvGeometry {
   if (info.dataFormat !== 'channelsLast') throw new Error(`${what}: only NHWC (channelsLast) is supported`);
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1)
     throw new Error(`${what}: only dilation 1 is supported`);
