@@ -129,6 +129,7 @@ describe('conv gradients through tfjs (wasm backend with wasm-simd kernels) equa
   it('is idempotent and the registration lists the kernels', async () => {
     const again = await useWasmSimd();
     expect(again).toBe(reg);
+    expect(reg.winograd).toBe(true);
     expect(reg.kernels).toEqual([
       'BatchMatMul',
       'Conv2D',
