@@ -1,7 +1,7 @@
 import { decompress as zstdDecompress } from 'fzstd';
-import * as lz4 from 'lz4js';
 import { DatasetError, DatasetFormatError, TruncatedFileError } from './errors.js';
 import { allocateEvents, type EventStream } from './events.js';
+import { decompressLz4Frame } from './lz4.js';
 
 /** AEDAT 4 packet compression, as the IOHeader's `compression` enum numbers it. */
 export const AEDAT4_COMPRESSION = ['none', 'lz4', 'lz4-high', 'zstd', 'zstd-high'] as const;
@@ -172,10 +172,7 @@ function inflate(data: Uint8Array, compression: Aedat4Compression, file: string,
   try {
     if (compression === 'none') return data;
     if (compression === 'lz4' || compression === 'lz4-high') {
-      const bound = lz4.decompressBound(data);
-      if (!Number.isFinite(bound) || bound < 0 || bound > MAX_PACKET)
-        throw new Error(`implausible size ${bound}`);
-      return lz4.decompress(data, bound);
+      return decompressLz4Frame(data, MAX_PACKET);
     }
     return zstdDecompress(data);
   } catch (err: any) {
