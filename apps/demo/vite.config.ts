@@ -101,7 +101,6 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-cpu',
       'fflate',
       '@synaptogen/datasets > fzstd',
-      '@synaptogen/datasets > lz4js',
       'uplot',
     ],
   },
