@@ -87,7 +87,7 @@ export function conv2dBackpropFilter(
   const kTotal = g.kH * g.kW * g.inC;
   const result = out ?? new Float32Array(kTotal * g.outC);
   checkLength(result, kTotal * g.outC, 'out', what);
-  if (options.winograd !== false && winogradApplies(g)) return winogradFilterGrad(k, x, dy, g, result);
+  if (winogradUsed(g, options)) return winogradFilterGrad(k, x, dy, g, result);
   const kp = (kTotal + 3) & ~3;
   const cop = (g.outC + 7) & ~7;
   const pt = tileRows(kp + cop);
@@ -148,27 +148,7 @@ export function conv2dBackpropInput(
   const dxLen = g.batch * g.inH * g.inW * g.inC;
   const result = out ?? new Float32Array(dxLen);
   checkLength(result, dxLen, 'out', what);
-  if (options.winograd !== false && winogradApplies(g)) {
-    // the input gradient is the 3×3 'same'-style conv of dy with the flipped, transposed filter
-    return winogradConv(
-      k,
-      dy,
-      w,
-      true,
-      {
-        batch: g.batch,
-        h: g.outH,
-        w: g.outW,
-        cin: g.outC,
-        oh: g.inH,
-        ow: g.inW,
-        cout: g.inC,
-        padTop: g.kH - 1 - g.padTop,
-        padLeft: g.kW - 1 - g.padLeft,
-      },
-      result,
-    );
-  }
+  if (winogradUsed(g, options)) return winogradConv(k, dy, w, true, inputGradientConv(g), result);
   const kp = (kTotal + 7) & ~7;
   const pt = tileRows(kp + g.outC);
   const ptp = (pt + 3) & ~3;
@@ -208,13 +188,19 @@ export interface ConvOptions {
 }
 
 /**
- * Whether conv2dForward, conv2dBackpropInput and conv2dBackpropFilter take the Winograd route for this geometry: a 3×3 filter at stride 1
- * and channel counts (inC, outC) that are multiples of 4 (the transforms run 4 channels per SIMD op).
+ * Whether Winograd fits this geometry (conv2dForward, conv2dBackpropInput, conv2dBackpropFilter): a
+ * 3×3 filter at stride 1 and channel counts (inC, outC) that are multiples of 4 (the transforms run
+ * 4 channels per SIMD op).
  */
 export function winogradApplies(g: ConvGeometry): boolean {
   return (
     g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && g.inC % 4 === 0 && g.outC % 4 === 0
   );
+}
+
+/** Whether the conv functions run Winograd for this geometry with these options. */
+export function winogradUsed(g: ConvGeometry, options: ConvOptions = {}): boolean {
+  return options.winograd !== false && winogradApplies(g);
 }
 
 /** The conv Winograd computes: y [batch, oh, ow, cout] from x [batch, h, w, cin], 3×3, stride 1. */
@@ -228,6 +214,27 @@ interface WinogradShape {
   cout: number;
   padTop: number;
   padLeft: number;
+}
+
+/** The forward conv as Winograd computes it. */
+function forwardConv(g: ConvGeometry): WinogradShape {
+  const { batch, inH: h, inW: w, inC: cin, outH: oh, outW: ow, outC: cout, padTop, padLeft } = g;
+  return { batch, h, w, cin, oh, ow, cout, padTop, padLeft };
+}
+
+/** The input gradient as a conv: dy through the flipped, transposed filter, padded by 2 − pad. */
+function inputGradientConv(g: ConvGeometry): WinogradShape {
+  return {
+    batch: g.batch,
+    h: g.outH,
+    w: g.outW,
+    cin: g.outC,
+    oh: g.inH,
+    ow: g.inW,
+    cout: g.inC,
+    padTop: g.kH - 1 - g.padTop,
+    padLeft: g.kW - 1 - g.padLeft,
+  };
 }
 
 // Per-thread V and M blocks (16 products × tiles × channels) of ~512 KiB stay in this CPU's L2.
@@ -299,6 +306,7 @@ function winogradFilterGrad(
   const cout = g.outC;
   const cout8 = (cout + 7) & ~7;
   const tiles = g.batch * Math.ceil(g.outH / 2) * Math.ceil(g.outW / 2);
+  // any tile count (gemmAtB takes any), and up to 256: each tile block re-reads the 16 sums
   const nt = Math.max(4, Math.min(256, Math.floor(WINOGRAD_BLOCK_FLOATS / (16 * (cin + cout8)))));
   const threads = threadsFor(k, tiles * 16 * cin * cout, Math.ceil(tiles / nt));
   const e = k.exports;
@@ -354,10 +362,7 @@ export function conv2dForward(
   const pixels = g.batch * g.outH * g.outW;
   const result = out ?? new Float32Array(pixels * g.outC);
   checkLength(result, pixels * g.outC, 'out', what);
-  if (options.winograd !== false && winogradApplies(g)) {
-    const { batch, inH: h, inW: w_, inC: cin, outH: oh, outW: ow, outC: cout, padTop, padLeft } = g;
-    return winogradConv(k, x, w, false, { batch, h, w: w_, cin, oh, ow, cout, padTop, padLeft }, result);
-  }
+  if (winogradUsed(g, options)) return winogradConv(k, x, w, false, forwardConv(g), result);
   const cop = (g.outC + 7) & ~7;
   const pt = tileRows(kTotal + cop);
   const ptp = (pt + 3) & ~3;

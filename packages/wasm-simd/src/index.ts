@@ -14,6 +14,7 @@ export {
   conv2dBackpropInput,
   conv2dForward,
   winogradApplies,
+  winogradUsed,
 } from './conv.js';
 export { GRADR_UPDATE, type GradRAttrs, gradrUpdate } from './gradr.js';
 export { type MatMulOptions, matMul, SPARSE_MATMUL_DENSITY_MAX } from './matmul.js';
@@ -49,6 +50,8 @@ export {
   SPIKE_FILTER_WINOGRAD_DENSITY_MAX,
   SPIKE_FORWARD_DENSITY_MAX,
   SPIKE_FORWARD_WINOGRAD_DENSITY_MAX,
+  spikeFilterDensityMax,
+  spikeForwardDensityMax,
 } from './spike-conv.js';
 export {
   type UseWasmSimdOptions,

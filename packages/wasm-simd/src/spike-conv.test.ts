@@ -5,9 +5,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConvGeometry } from './conv.js';
 import { loadKernels } from './runtime.js';
-import { conv2dBackpropFilterSpikes, conv2dSpikes } from './spike-conv.js';
+import {
+  conv2dBackpropFilterSpikes,
+  conv2dSpikes,
+  SPIKE_FILTER_WINOGRAD_DENSITY_MAX,
+  SPIKE_FORWARD_DENSITY_MAX,
+  SPIKE_FORWARD_WINOGRAD_DENSITY_MAX,
+  spikeFilterDensityMax,
+  spikeForwardDensityMax,
+} from './spike-conv.js';
 import { seededRange } from './test-helpers.js';
-import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
+import { geometryFromInfo, useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
 
@@ -64,22 +72,7 @@ const cases: Case[] = [
 ];
 
 function geometry(c: Case): ConvGeometry {
-  const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.stride, 1, c.pad);
-  return {
-    batch: c.x[0],
-    inH: c.x[1],
-    inW: c.x[2],
-    inC: c.x[3],
-    outH: info.outHeight,
-    outW: info.outWidth,
-    outC: c.f[3],
-    kH: c.f[0],
-    kW: c.f[1],
-    strideH: c.stride,
-    strideW: c.stride,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
+  return geometryFromInfo(tf.backend_util.computeConv2DInfo(c.x, c.f, c.stride, 1, c.pad), 'test');
 }
 
 let reg: WasmSimdRegistration;
@@ -166,5 +159,38 @@ describe('spike-aware conv kernels (binary inputs, zeros skipped)', () => {
     const ref = onCpu(() => tf.conv2d(tf.tensor4d(xa, c.x), tf.tensor4d(w, c.f), 1, 'same').dataSync());
     const got = tf.tidy(() => tf.conv2d(tf.tensor4d(xa, c.x), tf.tensor4d(w, c.f), 1, 'same').dataSync());
     expect(maxRelErr(got as Float32Array, ref as Float32Array)).toBeLessThan(1e-5);
+  });
+});
+
+describe('hand-over to Winograd (the dense fallback of stride-1 3×3 convs)', () => {
+  it("lowers the spike kernels' density limits only where the fallback runs Winograd", async () => {
+    const g = geometry(cases[0]); // 3×3 stride 1, 32→64
+    expect(spikeForwardDensityMax(g)).toBe(SPIKE_FORWARD_WINOGRAD_DENSITY_MAX);
+    expect(spikeForwardDensityMax(g, { winograd: false })).toBe(SPIKE_FORWARD_DENSITY_MAX);
+    expect(spikeForwardDensityMax(geometry(cases[1]))).toBe(SPIKE_FORWARD_DENSITY_MAX); // stride 2
+    expect(spikeFilterDensityMax(g)).toBe(SPIKE_FILTER_WINOGRAD_DENSITY_MAX);
+    expect(spikeFilterDensityMax(g, { winograd: false })).toBeUndefined();
+    expect(spikeFilterDensityMax(geometry(cases[2]))).toBeUndefined(); // 3×2
+    // 40% ones: declined at the Winograd limit, taken at the GEMM's
+    const k = await loadKernels({ threads: 1 });
+    const c = cases[0];
+    const x = spikes(
+      c.x.reduce((a, b) => a * b),
+      0.4,
+      11,
+    );
+    const w = uniform(
+      c.f.reduce((a, b) => a * b),
+      12,
+    );
+    const out = new Float32Array(g.batch * g.outH * g.outW * g.outC);
+    expect(conv2dSpikes(k, x, w, g, out, spikeForwardDensityMax(g))).toBeNull();
+    expect(conv2dSpikes(k, x, w, g, out, spikeForwardDensityMax(g, { winograd: false }))).not.toBeNull();
+    const dy = uniform(out.length, 13);
+    const dw = new Float32Array(w.length);
+    expect(conv2dBackpropFilterSpikes(k, x, dy, g, dw, spikeFilterDensityMax(g))).toBeNull();
+    expect(
+      conv2dBackpropFilterSpikes(k, x, dy, g, dw, spikeFilterDensityMax(g, { winograd: false })),
+    ).not.toBeNull();
   });
 });

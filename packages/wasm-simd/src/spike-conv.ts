@@ -1,4 +1,4 @@
-import type { ConvGeometry } from './conv.js';
+import { type ConvGeometry, type ConvOptions, winogradUsed } from './conv.js';
 import type { KernelInstance } from './runtime.js';
 
 /**
@@ -38,6 +38,22 @@ export const SPIKE_FILTER_CHANNEL_DENSITY_MAX = 0.5;
  * 16×16), 66 / 97 vs 84–113 ms (256→256 at 8×8).
  */
 export const SPIKE_FILTER_WINOGRAD_DENSITY_MAX = 0.25;
+
+/**
+ * The forward spike kernel's density limit when the dense fallback is conv2dForward with `options`:
+ * lower where that runs Winograd.
+ */
+export function spikeForwardDensityMax(g: ConvGeometry, options: ConvOptions = {}): number {
+  return winogradUsed(g, options) ? SPIKE_FORWARD_WINOGRAD_DENSITY_MAX : SPIKE_FORWARD_DENSITY_MAX;
+}
+
+/**
+ * The filter-gradient spike kernel's density limit when the dense fallback is conv2dBackpropFilter
+ * with `options`: the Winograd limit where that runs Winograd, else undefined (the kernel's own).
+ */
+export function spikeFilterDensityMax(g: ConvGeometry, options: ConvOptions = {}): number | undefined {
+  return winogradUsed(g, options) ? SPIKE_FILTER_WINOGRAD_DENSITY_MAX : undefined;
+}
 
 // Below this many events per thread, waking a worker costs more than it saves.
 const MIN_EVENT_WORK_PER_THREAD = 1e6;

@@ -29,7 +29,6 @@ import {
   conv2dBackpropFilter,
   conv2dBackpropInput,
   conv2dForward,
-  winogradApplies,
 } from './conv.js';
 import { GRADR_UPDATE, gradrKernelConfigs } from './gradr.js';
 import { greaterKernelConfig } from './greater.js';
@@ -43,9 +42,8 @@ import { type KernelInstance, loadKernels } from './runtime.js';
 import {
   conv2dBackpropFilterSpikes,
   conv2dSpikes,
-  SPIKE_FILTER_WINOGRAD_DENSITY_MAX,
-  SPIKE_FORWARD_DENSITY_MAX,
-  SPIKE_FORWARD_WINOGRAD_DENSITY_MAX,
+  spikeFilterDensityMax,
+  spikeForwardDensityMax,
 } from './spike-conv.js';
 
 /** The parts of tfjs-backend-wasm's BackendWasm that the kernels use. */
@@ -85,9 +83,10 @@ export interface UseWasmSimdOptions {
    */
   inPlace?: boolean;
   /**
-   * Compute stride-1 3×3 convs on dense input (forward) and their input gradients with Winograd
-   * F(2×2, 3×3) (default true): 2.25× fewer multiply-adds, equal to the direct sum up to rounding.
-   * false: im2col GEMM only. Spike inputs keep the event-driven kernels.
+   * Compute stride-1 3×3 convs on dense input (forward), their input gradients (F(2×2, 3×3)) and
+   * their filter gradients (F(3×3, 2×2)) with Winograd (default true): 2.25× fewer multiply-adds,
+   * equal to the direct sums up to rounding. false: im2col GEMM only. Spike inputs keep the
+   * event-driven kernels up to a lower density where Winograd is their fallback.
    */
   winograd?: boolean;
 }
@@ -100,7 +99,7 @@ export interface WasmSimdRegistration {
   kernels: WasmSimdKernelName[];
   /** Whether the memory-bound kernels run in tfjs' memory in place (`UseWasmSimdOptions.inPlace`). */
   inPlace: boolean;
-  /** Whether dense stride-1 3×3 convs and their input gradients use Winograd (`UseWasmSimdOptions.winograd`). */
+  /** Whether stride-1 3×3 convs and their gradients use Winograd (`UseWasmSimdOptions.winograd`). */
   winograd: boolean;
   /** Restore the previous kernels (stock ones where they existed). Safe to call twice. */
   unregister(): void;
@@ -165,9 +164,7 @@ function makeConvFilterKernel(k: KernelInstance, options: ConvOptions): KernelFu
     const xs = b.typedArrayFromHeap(x);
     const dys = b.typedArrayFromHeap(dy);
     const dw = b.typedArrayFromHeap(out);
-    const winograd = options.winograd !== false && winogradApplies(g);
-    const maxDensity = winograd ? SPIKE_FILTER_WINOGRAD_DENSITY_MAX : undefined;
-    if (!conv2dBackpropFilterSpikes(k, xs, dys, g, dw, maxDensity))
+    if (!conv2dBackpropFilterSpikes(k, xs, dys, g, dw, spikeFilterDensityMax(g, options)))
       conv2dBackpropFilter(k, xs, dys, g, dw, options);
     return out;
   };
@@ -240,9 +237,8 @@ function makeConvKernel(k: KernelInstance, stock: KernelConfig, options: ConvOpt
         const ys = w.typedArrayFromHeap(out);
         // binary spikes: visit only the ones; anything else: our GEMM or Winograd (stock wasm Conv2D
         // measured 0.4–0.8 GFLOP/s on a 3×3 64→128 layer here, our GEMM kernels 10–20)
-        const winograd = options.winograd !== false && winogradApplies(g);
-        const maxDensity = winograd ? SPIKE_FORWARD_WINOGRAD_DENSITY_MAX : SPIKE_FORWARD_DENSITY_MAX;
-        if (!conv2dSpikes(k, xs, fs, g, ys, maxDensity)) conv2dForward(k, xs, fs, g, ys, options);
+        if (!conv2dSpikes(k, xs, fs, g, ys, spikeForwardDensityMax(g, options)))
+          conv2dForward(k, xs, fs, g, ys, options);
         return out;
       }
       return stock.kernelFunc(args);
