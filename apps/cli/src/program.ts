@@ -3,6 +3,7 @@ import { registerAblate } from './commands/ablate.js';
 import { registerCompact } from './commands/compact.js';
 import { registerCost } from './commands/cost.js';
 import { registerDatasets } from './commands/datasets.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEvents } from './commands/events.js';
 import { registerReport } from './commands/report.js';
 import { registerRobustness } from './commands/robustness.js';
@@ -22,5 +23,6 @@ export function buildProgram(version: string): Command {
   registerCompact(program);
   registerAblate(program);
   registerRobustness(program);
+  registerDoctor(program, version);
   return program;
 }

@@ -1,6 +1,14 @@
 import '@synaptogen/neurons';
 
-export { type BackendName, type BackendOptions, initBackend } from './backend.js';
+export {
+  type Accelerator,
+  type AcceleratorInfo,
+  type BackendInfo,
+  type BackendName,
+  type BackendOptions,
+  backendInfo,
+  initBackend,
+} from './backend.js';
 export {
   CHECKPOINT_FORMAT,
   type CheckpointData,

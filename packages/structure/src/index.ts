@@ -37,4 +37,12 @@ export {
   UnknownLearnerError,
 } from './registry.js';
 export * from './sca/index.js';
+export {
+  type AttachLearnerOptions,
+  attachLearner,
+  type OptimizerFactory,
+  type SessionMeta,
+  TrainingSession,
+  type TrainingSessionOptions,
+} from './session.js';
 export { type ThetaEntry, ThetaLearner } from './theta.js';

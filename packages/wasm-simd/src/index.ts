@@ -1,3 +1,4 @@
+export { wasmSimd } from './accelerator.js';
 export { ADAM_UPDATE, type AdamAttrs, adamUpdate } from './adam.js';
 export {
   BATCHNORM_BACKWARD,

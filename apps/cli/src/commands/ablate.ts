@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { initBackend, modelTensors } from '@synaptogen/nn';
+import { modelTensors } from '@synaptogen/nn';
 import { saveCheckpoint } from '@synaptogen/nn/node';
 import type { Command } from 'commander';
+import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
 import {
   fraction,
@@ -26,6 +27,7 @@ interface AblateFlags extends RunOptions {
   saveDir?: string;
   json?: boolean;
   backend: 'wasm' | 'cpu' | 'auto';
+  simd: boolean;
 }
 
 /** The ablations reviewers asked for: prune vs prune+regrow, and the three channel scores. */
@@ -80,7 +82,8 @@ Examples:
       '--save-dir <dir>',
       'also save each trained model as a checkpoint <dir>/<variant> (input for robustness)',
     )
-    .option('--backend <name>', 'wasm, cpu or auto', 'wasm')
+    .addOption(backendOption('wasm'))
+    .addOption(simdOption())
     .option('--json', 'print the results as JSON on stdout')
     .action(async (o: AblateFlags) => {
       if (!['soft', 'hard'].includes(o.maskMode))
@@ -99,7 +102,7 @@ Examples:
           );
         selected = selected.filter((v) => wanted.includes(v.name));
       }
-      const backend = await initBackend({ backend: o.backend });
+      const backend = (await startEngine(o)).backend;
       const data = await loadSplits(o);
       const log = (l: string) => process.stderr.write(`${l}\n`);
       const results: VariantResult[] = [];

@@ -1,14 +1,16 @@
 import { resolve } from 'node:path';
-import { CheckpointError, initBackend, modelTensors, restoreModel } from '@synaptogen/nn';
+import { CheckpointError, modelTensors, restoreModel } from '@synaptogen/nn';
 import { loadCheckpoint, saveCheckpoint } from '@synaptogen/nn/node';
 import { compactModel } from '@synaptogen/structure';
 import type { Command } from 'commander';
+import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
 
 interface CompactFlags {
   out?: string;
   json?: boolean;
   backend: 'wasm' | 'cpu' | 'auto';
+  simd: boolean;
 }
 
 /** `synaptogen compact CHECKPOINT`: removes masked channels and writes a smaller dense checkpoint. */
@@ -27,12 +29,11 @@ Examples:
 `,
     )
     .option('--out <dir>', 'output checkpoint directory (default: <checkpoint>-compact; written atomically)')
-    .option('--backend <name>', 'wasm, cpu or auto', 'cpu')
+    .addOption(backendOption('cpu'))
+    .addOption(simdOption())
     .option('--json', 'print {checkpoint, out, channels, parametersBefore, parametersAfter} as JSON')
     .action(async (checkpoint: string, o: CompactFlags) => {
-      if (!['wasm', 'cpu', 'auto'].includes(o.backend))
-        throw new CliError(`--backend must be wasm, cpu or auto, got "${o.backend}"`, 2);
-      await initBackend({ backend: o.backend });
+      await startEngine(o);
       const out = resolve(o.out ?? `${checkpoint.replace(/[/\\]+$/, '')}-compact`);
       if (out === resolve(checkpoint))
         throw new CliError('--out must differ from the checkpoint (the masked model is kept)', 2);

@@ -14,11 +14,12 @@ import {
   type NetworkProfile,
 } from '@synaptogen/hardware';
 import { loadChip, loadEnergyPresets, readProfileFile, writeProfileFile } from '@synaptogen/hardware/node';
-import { initBackend, profile, restoreModel, type SpikingModel } from '@synaptogen/nn';
+import { profile, restoreModel, type SpikingModel } from '@synaptogen/nn';
 import { loadCheckpoint } from '@synaptogen/nn/node';
 import type { Command } from 'commander';
+import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
-import { oneOf, positiveInt } from '../train/options.js';
+import { positiveInt } from '../train/options.js';
 
 export interface CostOptions {
   dataset?: string;
@@ -32,6 +33,7 @@ export interface CostOptions {
   saveProfiles?: string;
   jsonOut?: string;
   backend: 'wasm' | 'cpu' | 'auto';
+  simd?: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -135,7 +137,7 @@ export async function runCost(inputs: string[], o: CostOptions, log: (l: string)
   }
   if (!presets.length) throw new CliError(`--preset expects preset names or files, got "${o.preset}"`, 2);
   const needModel = inputs.some((i) => !isProfileFile(i));
-  if (needModel) await initBackend({ backend: o.backend });
+  if (needModel) await startEngine(o);
 
   const measured: Measured[] = [];
   for (const input of inputs) {
@@ -220,12 +222,8 @@ export function registerCost(program: Command): void {
     )
     .option('--save-profiles <dir>', 'write each measured network profile to <dir>/<name>.profile.json')
     .option('--json-out <file>', 'also write the JSON line to this file (written atomically)')
-    .option(
-      '--backend <name>',
-      'wasm, cpu or auto',
-      oneOf('--backend', ['wasm', 'cpu', 'auto'] as const),
-      'wasm',
-    )
+    .addOption(backendOption())
+    .addOption(simdOption())
     .option('--json', 'one JSON line on stdout (two inputs: both summaries and the savings)')
     .option('-q, --quiet', 'no progress lines on stderr')
     .addHelpText(

@@ -1,7 +1,8 @@
-import { CheckpointError, initBackend, restoreModel, type SpikingModel } from '@synaptogen/nn';
+import { CheckpointError, restoreModel, type SpikingModel } from '@synaptogen/nn';
 import { loadCheckpoint } from '@synaptogen/nn/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
+import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
 import {
   accuracy,
@@ -23,6 +24,7 @@ interface RobustnessFlags {
   out: string;
   json?: boolean;
   backend: 'wasm' | 'cpu' | 'auto';
+  simd: boolean;
 }
 
 interface Row {
@@ -83,11 +85,12 @@ Examples:
     )
     .option('--seed <n>', 'noise seed', (v) => Number(v), 0)
     .option('--out <file>', 'Markdown table to write (atomically)', 'robustness.md')
-    .option('--backend <name>', 'wasm, cpu or auto', 'wasm')
+    .addOption(backendOption('wasm'))
+    .addOption(simdOption())
     .option('--json', 'print the rows as JSON on stdout')
     .action(async (checkpoints: string[], o: RobustnessFlags) => {
       if (!Number.isInteger(o.seed)) throw new CliError(`--seed must be an integer, got ${o.seed}`, 2);
-      await initBackend({ backend: o.backend });
+      await startEngine(o);
       const rows: Row[] = [];
       const log = (l: string) => process.stderr.write(`${l}\n`);
       for (const ckpt of checkpoints) {

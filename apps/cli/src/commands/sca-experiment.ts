@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { batches, type ImageDataset, isDatasetName, loadDataset } from '@synaptogen/datasets/node';
-import { createModel, type EpochMetrics, MODEL_NAMES, SGD, type SpikingModel, Trainer } from '@synaptogen/nn';
-import { compactModel, createLearner, type StructureLearner } from '@synaptogen/structure';
+import { createModel, type EpochMetrics, MODEL_NAMES, SGD, type SpikingModel } from '@synaptogen/nn';
+import { compactModel, createLearner, TrainingSession } from '@synaptogen/structure';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from 'commander';
 import { CliError } from '../errors.js';
@@ -87,17 +87,14 @@ export async function trainVariant(
     seed: o.seed,
     width: o.width,
   });
-  const params = new Map(model.namedParameters().filter(([, v]) => v.trainable));
-  const optimizer = new SGD(params, { lr: o.lr, momentum: 0.9 });
-  let learner: StructureLearner | null = null;
-  if (variant.learner) {
-    learner = createLearner(variant.learner.name, variant.learner.options);
-    learner.attach(model, { tf, lr: o.lr, seed: o.seed, optimizer } as Parameters<
-      StructureLearner['attach']
-    >[1]);
-    (learner as StructureLearner & { setOptimizer?: (x: unknown) => void }).setOptimizer?.(optimizer);
-  }
-  const trainer = new Trainer({ model, optimizer, hooks: learner ? [learner] : [] });
+  const session = new TrainingSession({
+    model,
+    learner: variant.learner ? createLearner(variant.learner.name, variant.learner.options) : undefined,
+    optimizer: (params) => new SGD(params, { lr: o.lr, momentum: 0.9 }),
+    lr: o.lr,
+    seed: o.seed,
+  });
+  const { trainer } = session;
   const history = await trainer.fit({
     epochs: o.epochs,
     train: (epoch) =>
@@ -123,8 +120,7 @@ export async function trainVariant(
   const compact = compactModel(model);
   compact.model.dispose();
   const kept = (last?.channelsKept as number | undefined) ?? 1;
-  learner?.dispose();
-  optimizer.dispose();
+  session.dispose({ model: false });
   return {
     model,
     result: {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { backendOption, simdOption } from '../engine/engine.js';
 import { CliError } from '../errors.js';
 import { applyConfigFile } from '../train/config-file.js';
 import {
@@ -60,6 +61,11 @@ export function registerTrain(program: Command): void {
     )
     .option('--epochs <n>', 'epochs to train (in total, when resuming)', positiveInt('--epochs'), 1)
     .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 128)
+    .option(
+      '--eval-batch-size <n>',
+      'samples per evaluation batch (default: --batch-size)',
+      positiveInt('--eval-batch-size'),
+    )
     .option('--lr <x>', 'learning rate', positiveNumber('--lr'), 1e-3)
     .option('--optimizer <name>', 'adam or sgd', oneOf('--optimizer', ['adam', 'sgd'] as const), 'adam')
     .option('--momentum <x>', 'SGD momentum', nonNegativeNumber('--momentum'), 0.9)
@@ -86,12 +92,8 @@ export function registerTrain(program: Command): void {
       'checkpoint directory, rewritten atomically after each epoch and on Ctrl-C (default: runs/<model>-<dataset>)',
     )
     .option('--resume <dir>', 'continue the run saved in this checkpoint directory (also after Ctrl-C)')
-    .option(
-      '--backend <name>',
-      'wasm, cpu or auto',
-      oneOf('--backend', ['wasm', 'cpu', 'auto'] as const),
-      'wasm',
-    )
+    .addOption(backendOption())
+    .addOption(simdOption())
     .option('--no-augment', 'no random crop / flip for colour images')
     .option(
       '--log-every <n>',

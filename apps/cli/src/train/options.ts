@@ -24,6 +24,10 @@ export interface TrainOptions {
   resume?: string;
   config?: string;
   backend: 'wasm' | 'cpu' | 'auto';
+  /** false with `--no-simd`: stock tfjs kernels, without @synaptogen/wasm-simd's. */
+  simd: boolean;
+  /** Samples per evaluation batch (default: `batchSize`). */
+  evalBatchSize?: number;
   augment: boolean;
   json: boolean;
   quiet: boolean;

@@ -1,0 +1,71 @@
+import { setImmediate } from 'node:timers/promises';
+import {
+  type BatchOptions,
+  batches,
+  type ImageDataset,
+  loadDataset,
+  workerBatches,
+} from '@synaptogen/datasets/node';
+import type { Batch } from '@synaptogen/nn';
+import type { TrainOptions } from './options.js';
+
+/** The splits a run trains and evaluates on. */
+export interface RunData {
+  train: ImageDataset;
+  test: ImageDataset;
+}
+
+export async function loadRunData(o: TrainOptions): Promise<RunData> {
+  const [train, test] = await Promise.all([
+    loadDataset(o.dataset, {
+      dataDir: o.dataDir,
+      split: 'train',
+      limit: o.trainLimit,
+      allowMissingBatches: true,
+    }),
+    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit }),
+  ]);
+  return { train, test };
+}
+
+/** Per-sample input shape of a model for this dataset: `[C, H, W]`, or `[T, C, H, W]` for event frames. */
+export function inputShapeOf(ds: ImageDataset): number[] {
+  return ds.timesteps ? [ds.timesteps, ds.channels, ds.height, ds.width] : [ds.channels, ds.height, ds.width];
+}
+
+/** Colour images are normalised per channel (and augmented when asked); MNIST pixels stay in [0, 1]. */
+const isColourImage = (ds: ImageDataset) => ds.channels === 3 && !ds.timesteps;
+
+/**
+ * One epoch's training batches, assembled in a worker thread so that the next batch is ready when a
+ * (synchronous) training step ends.
+ */
+export async function* trainBatches(data: RunData, o: TrainOptions, epoch: number): AsyncGenerator<Batch> {
+  const options: BatchOptions = {
+    batchSize: o.batchSize,
+    seed: o.seed,
+    epoch,
+    limit: o.trainLimit,
+    augment: o.augment && isColourImage(data.train) ? { cropPadding: 4, flip: true } : undefined,
+    normalize: isColourImage(data.train),
+  };
+  for await (const batch of workerBatches(data.train, options)) {
+    // a macrotask turn per batch: with batches always ready, signals (Ctrl-C) would wait for the epoch's end
+    await setImmediate();
+    yield batch;
+  }
+}
+
+/**
+ * Evaluation batches: in order, the same normalisation as training. Evaluation keeps no gradient
+ * tape, so batches of `evalBatchSize` (default: the training batch size) need no more memory than
+ * a training step.
+ */
+export function testBatches(data: RunData, o: TrainOptions): AsyncIterable<Batch> {
+  return batches(data.test, {
+    batchSize: o.evalBatchSize ?? o.batchSize,
+    shuffle: false,
+    limit: o.testLimit,
+    normalize: isColourImage(data.train),
+  });
+}
