@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs apps/examples the way a user would: packs the library packages (`pnpm pack`), installs them into
 // temporary projects OUTSIDE the workspace with npm, and runs the examples there.
-//   mnist-loop: only @synaptogen/neurons, nn, datasets + tfjs; trains on real MNIST and checks it learns.
+//   mnist-loop: only @synaptogen/neurons, nn, datasets, wasm-simd + tfjs; trains on real MNIST and checks it learns.
 //   dvs-frames: only @synaptogen/datasets (no tfjs at all); turns a real DVS128 recording into frames.
 // Needs built packages (`pnpm build`), npm, the data root ($SYNAPTOGEN_DATA, default ../shared/data) and the
 // npm registry or npm's cache for tfjs. Exit 0 when both examples pass.   node scripts/check-examples.mjs [--keep]
@@ -103,25 +103,30 @@ function expectEqual(actual, expected, what) {
 
 try {
   mkdirSync(join(tmp, 'tarballs'));
-  const tarballs = step('pnpm pack neurons, nn, datasets', () => ({
+  const tarballs = step('pnpm pack neurons, nn, datasets, wasm-simd', () => ({
     neurons: pack('neurons'),
     nn: pack('nn'),
     datasets: pack('datasets'),
+    wasmSimd: pack('wasm-simd'),
   }));
   if (!tarballs) throw new Error('packing failed');
 
   // --- mnist-loop: neurons + nn + datasets + tfjs only
-  const loop = step('mnist-loop: npm install (neurons, nn, datasets, tfjs)', () =>
-    project('mnist-loop', ['train.mjs'], [tarballs.neurons, tarballs.nn, tarballs.datasets, ...TFJS]),
+  const loop = step('mnist-loop: npm install (neurons, nn, datasets, wasm-simd, tfjs)', () =>
+    project(
+      'mnist-loop',
+      ['train.mjs'],
+      [tarballs.neurons, tarballs.nn, tarballs.datasets, tarballs.wasmSimd, ...TFJS],
+    ),
   );
   if (loop) {
     step('mnist-loop: only the allowed packages are installed', () => {
       expectEqual(
         installed(loop, '@synaptogen').sort(),
-        ['@synaptogen/datasets', '@synaptogen/neurons', '@synaptogen/nn'],
+        ['@synaptogen/datasets', '@synaptogen/neurons', '@synaptogen/nn', '@synaptogen/wasm-simd'],
         '@synaptogen packages',
       );
-      fromTarballs(loop, ['neurons', 'nn', 'datasets']);
+      fromTarballs(loop, ['neurons', 'nn', 'datasets', 'wasm-simd']);
     });
     step('mnist-loop: trains on real MNIST (2000 samples, 1 epoch) and learns', () => {
       const out = run(process.execPath, ['train.mjs'], {

@@ -14,6 +14,8 @@ export interface BenchContext {
   quick: boolean;
   /** Run the PyTorch peer side by side where a benchmark has one (needs python3-torch). */
   peer: boolean;
+  /** Run on the wasm-simd kernels (default); false with `--no-simd`: stock tfjs-wasm kernels. */
+  simd: boolean;
   log: (line: string) => void;
 }
 

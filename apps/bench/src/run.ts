@@ -6,6 +6,7 @@ import { datasetsThroughput } from './benchmarks/datasets-throughput.js';
 import { gradrMnist } from './benchmarks/gradr-mnist.js';
 import { gradrStep } from './benchmarks/gradr-step.js';
 import { hardwareCost } from './benchmarks/hardware-cost.js';
+import { mainJob } from './benchmarks/main-job.js';
 import { scaCifar } from './benchmarks/sca-cifar.js';
 import { scaNmnist } from './benchmarks/sca-nmnist.js';
 import { scaSpeedup } from './benchmarks/sca-speedup.js';
@@ -16,6 +17,7 @@ import { wasmSparseInference } from './benchmarks/wasm-sparse-inference.js';
 import type { Benchmark, BenchRecord } from './record.js';
 
 const BENCHMARKS: Benchmark[] = [
+  mainJob,
   datasetsThroughput,
   trainThroughput,
   wasmConvStep,
@@ -51,35 +53,39 @@ const program = new Command('bench')
   .argument('[names...]', `benchmarks to run (default: all): ${BENCHMARKS.map((b) => b.name).join(', ')}`)
   .option('--quick', 'fewer steps (noisier figures)')
   .option('--peer', 'also run the PyTorch peer side by side where a benchmark has one')
+  .option('--no-simd', 'stock tfjs-wasm kernels instead of the wasm-simd ones (benchmarks that train)')
   .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ../shared/data)')
-  .action(async (names: string[], flags: { quick?: boolean; peer?: boolean; dataDir?: string }) => {
-    const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
-    if (unknown.length) {
-      console.error(
-        `bench: unknown benchmark ${unknown.join(', ')}; expected: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
+  .action(
+    async (names: string[], flags: { quick?: boolean; peer?: boolean; simd: boolean; dataDir?: string }) => {
+      const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+      if (unknown.length) {
+        console.error(
+          `bench: unknown benchmark ${unknown.join(', ')}; expected: ${BENCHMARKS.map((b) => b.name).join(', ')}`,
+        );
+        process.exitCode = 2;
+        return;
+      }
+      const dataRoot = resolve(
+        flags.dataDir ?? process.env.SYNAPTOGEN_DATA ?? resolve(here, '../../../../shared/data'),
       );
-      process.exitCode = 2;
-      return;
-    }
-    const dataRoot = resolve(
-      flags.dataDir ?? process.env.SYNAPTOGEN_DATA ?? resolve(here, '../../../../shared/data'),
-    );
-    const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
-    mkdirSync(resultsDir, { recursive: true });
-    for (const b of selected) {
-      console.error(`# ${b.name}: ${b.description}`);
-      const records = await b.run({
-        dataRoot,
-        quick: Boolean(flags.quick),
-        peer: Boolean(flags.peer),
-        log: (l) => console.error(`  ${l}`),
-      });
-      const file = join(resultsDir, `${b.name}.json`);
-      writeFileSync(`${file}.tmp`, `${JSON.stringify(records, null, 2)}\n`);
-      renameSync(`${file}.tmp`, file);
-      printTable(records);
-      console.error(`  wrote ${file}`);
-    }
-  });
+      const selected = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
+      mkdirSync(resultsDir, { recursive: true });
+      for (const b of selected) {
+        console.error(`# ${b.name}: ${b.description}`);
+        const records = await b.run({
+          dataRoot,
+          quick: Boolean(flags.quick),
+          peer: Boolean(flags.peer),
+          simd: flags.simd,
+          log: (l) => console.error(`  ${l}`),
+        });
+        const file = join(resultsDir, `${b.name}.json`);
+        writeFileSync(`${file}.tmp`, `${JSON.stringify(records, null, 2)}\n`);
+        renameSync(`${file}.tmp`, file);
+        printTable(records);
+        console.error(`  wrote ${file}`);
+      }
+    },
+  );
 
 await program.parseAsync(process.argv);

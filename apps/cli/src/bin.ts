@@ -22,14 +22,10 @@ async function main(): Promise<void> {
       process.exitCode = e.exitCode ?? 1;
       return;
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`synaptogen: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      return;
-    }
     process.stderr.write(`synaptogen: ${e.message ?? String(err)}\n`);
+    // the whole error, its stack and its causes, for every command
     if (process.env.SYNAPTOGEN_DEBUG) console.error(err);
-    process.exitCode = 1;
+    process.exitCode = err instanceof CliError ? err.exitCode : 1;
   }
 }
 

@@ -3,8 +3,10 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+    /** The error behind this one (printed with SYNAPTOGEN_DEBUG=1). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'CliError';
   }
 }

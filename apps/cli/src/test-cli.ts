@@ -8,9 +8,14 @@ export const BIN = path.join(REPO, 'apps/cli/dist/bin.js');
 export const DATA = process.env.SYNAPTOGEN_DATA ?? path.resolve(REPO, '../shared/data');
 
 export function cli(...args: string[]) {
+  return cliWithEnv({}, ...args);
+}
+
+/** `cli` with extra environment variables (e.g. SYNAPTOGEN_DEBUG). */
+export function cliWithEnv(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, SYNAPTOGEN_DATA: DATA },
+    env: { ...process.env, SYNAPTOGEN_DATA: DATA, ...env },
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

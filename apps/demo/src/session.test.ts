@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Mnist, mnistKind, readMnist } from './mnist.js';
 import type { EvalPoint, FromWorker, TrainConfig } from './protocol.js';
-import { TrainingSession } from './session.js';
+import { DemoSession } from './session.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dataRoot = process.env.SYNAPTOGEN_DATA ?? resolve(repoRoot, '../shared/data');
@@ -63,10 +63,10 @@ describe('MNIST in the browser loader', () => {
   });
 });
 
-describe('TrainingSession', () => {
+describe('DemoSession', () => {
   it('learns under Grad R while connectivity drops, and checkpoints the run', async () => {
     const { messages, emit } = collect();
-    const s = new TrainingSession(base, mnist, emit);
+    const s = new DemoSession(base, mnist, emit);
     await s.run();
     const evals = messages.filter((m): m is { type: 'eval' } & EvalPoint => m.type === 'eval');
     expect(evals.length).toBeGreaterThanOrEqual(3);
@@ -100,11 +100,7 @@ describe('TrainingSession', () => {
 
   it('pauses between steps and resumes where it stopped', async () => {
     const { messages, emit } = collect();
-    const s = new TrainingSession(
-      { ...base, learner: 'dense', trainSamples: 640, evalEvery: 100 },
-      mnist,
-      emit,
-    );
+    const s = new DemoSession({ ...base, learner: 'dense', trainSamples: 640, evalEvery: 100 }, mnist, emit);
     const run = s.run();
     while (s.step < 2) await new Promise((r) => setTimeout(r, 5));
     s.pause();
@@ -120,10 +116,10 @@ describe('TrainingSession', () => {
 
   it('rejects bad knobs and unknown learners with clear errors', () => {
     const { emit } = collect();
-    expect(() => new TrainingSession({ ...base, batchSize: 0 }, mnist, emit)).toThrow(
+    expect(() => new DemoSession({ ...base, batchSize: 0 }, mnist, emit)).toThrow(
       /batchSize must be a positive integer, got 0/,
     );
-    expect(() => new TrainingSession({ ...base, learner: 'nope' }, mnist, emit)).toThrow(
+    expect(() => new DemoSession({ ...base, learner: 'nope' }, mnist, emit)).toThrow(
       /unknown learner "nope"/,
     );
   });
@@ -142,7 +138,7 @@ describe('TrainingSession', () => {
         seed: 3,
         evalEvery: 100,
       };
-      const s = new TrainingSession(config, mnist, () => {});
+      const s = new DemoSession(config, mnist, () => {});
       await s.run();
       const { fileName, bytes } = await s.checkpoint();
       s.dispose();

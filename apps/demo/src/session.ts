@@ -1,14 +1,11 @@
 import { batchCount, batches, type ImageDataset } from '@synaptogen/datasets/core';
+import { Adam, createModel, type EpochMetrics, type SpikingModel, type Trainer } from '@synaptogen/nn';
 import {
-  Adam,
-  createModel,
-  type EpochMetrics,
-  modelTensors,
-  type SpikingModel,
-  Trainer,
-} from '@synaptogen/nn';
-import { createLearner, measureConnectivity, type StructureLearner } from '@synaptogen/structure';
-import * as tf from '@tensorflow/tfjs-core';
+  createLearner,
+  measureConnectivity,
+  type StructureLearner,
+  TrainingSession,
+} from '@synaptogen/structure';
 import { checkpointZip } from './checkpoint.js';
 import type { Mnist } from './mnist.js';
 import type { EvalPoint, FromWorker, TrainConfig } from './protocol.js';
@@ -41,11 +38,12 @@ export function validateConfig(c: TrainConfig): void {
  * `@synaptogen/nn`, driven step by step so that it can pause, stop and checkpoint between steps.
  * Independent of the worker (it only emits messages), so it also runs under Node in tests.
  */
-export class TrainingSession {
+export class DemoSession {
   readonly model: SpikingModel;
   readonly learner: StructureLearner;
-  readonly optimizer: Adam;
   readonly trainer: Trainer;
+  /** Model, learner, Adam and trainer, wired by structure's one host (as the CLI does). */
+  private readonly host: TrainingSession;
   readonly stepsPerEpoch: number;
   readonly evals: EvalPoint[] = [];
   readonly history: EpochMetrics[] = [];
@@ -75,9 +73,10 @@ export class TrainingSession {
       seed: config.seed,
     });
     try {
-      this.learner = createLearner(config.learner, config.learnerOptions);
-      this.learner.attach(this.model, {
-        tf,
+      this.host = new TrainingSession({
+        model: this.model,
+        learner: createLearner(config.learner, config.learnerOptions),
+        optimizer: (params) => new Adam(params, { lr: config.lr }),
         lr: config.lr,
         seed: config.seed,
         totalSteps: config.epochs * this.stepsPerEpoch,
@@ -86,13 +85,8 @@ export class TrainingSession {
       this.model.dispose();
       throw e;
     }
-    // the learner may own the prunable weights (Grad R, Deep R): Adam updates the rest
-    const owned = this.learner.ownedParameters?.() ?? new Set<string>();
-    const params = this.model.namedParameters().filter(([n, v]) => v.trainable && !owned.has(n));
-    this.optimizer = new Adam(new Map(params), { lr: config.lr });
-    // learners that rescale optimizer state when they prune (optional part of the contract)
-    this.learner.setOptimizer?.(this.optimizer);
-    this.trainer = new Trainer({ model: this.model, optimizer: this.optimizer, hooks: [this.learner] });
+    this.learner = this.host.learner;
+    this.trainer = this.host.trainer;
   }
 
   get step(): number {
@@ -239,12 +233,8 @@ export class TrainingSession {
     return this.between(async () => {
       const c = this.config;
       const name = `demo-${c.model}-${c.learner}-step${this.step}`;
-      const tensors = modelTensors(this.model);
-      const opt = this.optimizer.getState();
-      for (const [k, t] of Object.entries(opt.tensors)) tensors.set(`optimizer/${k}`, t);
-      // getState hands out the live tensors (no copies): nothing to dispose afterwards
-      const learner = this.learner.getState();
-      for (const [k, t] of learner.tensors) tensors.set(`learner/${k}`, t);
+      // the live tensors (no copies): nothing to dispose afterwards
+      const { tensors, meta: state } = this.host.snapshot();
       const meta = {
         name,
         source: '@synaptogen/demo',
@@ -277,13 +267,8 @@ export class TrainingSession {
           trainSeconds: this.trainSeconds,
           history: this.history,
         },
-        optimizer: { kind: opt.kind, config: opt.config, step: opt.step },
-        learner: {
-          name: this.learner.name,
-          source: 'builtin',
-          options: this.learner.options,
-          state: learner.json,
-        },
+        optimizer: state.optimizer,
+        learner: { ...state.learner, source: 'builtin' },
         evals: this.evals,
       };
       const bytes = await checkpointZip(name, this.model.config, tensors, meta);
@@ -292,8 +277,6 @@ export class TrainingSession {
   }
 
   dispose(): void {
-    this.learner.dispose();
-    this.optimizer.dispose();
-    this.model.dispose();
+    this.host.dispose();
   }
 }

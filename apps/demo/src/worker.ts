@@ -3,7 +3,7 @@ import { initBackend, MODEL_NAMES } from '@synaptogen/nn';
 import { describeLearner, listLearners } from '@synaptogen/structure';
 import { type Mnist, mnistFromFiles, mnistFromUrl } from './mnist.js';
 import type { DataSource, FromWorker, ToWorker } from './protocol.js';
-import { TrainingSession } from './session.js';
+import { DemoSession } from './session.js';
 
 /** The parts of DedicatedWorkerGlobalScope used here (the DOM lib types `self` as a Window). */
 const scope = self as unknown as {
@@ -35,7 +35,7 @@ async function installKernels(): Promise<{ kernels: string; models: string[] }> 
   }
 }
 
-let session: TrainingSession | null = null;
+let session: DemoSession | null = null;
 let cached: { key: string; data: Mnist } | null = null;
 
 const emit = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
@@ -73,7 +73,7 @@ async function handle(msg: ToWorker): Promise<void> {
       session?.dispose();
       session = null;
       const data = await loadData(msg.data);
-      session = new TrainingSession(msg.config, data, emit);
+      session = new DemoSession(msg.config, data, emit);
       await session.run();
       return;
     }

@@ -1,11 +1,15 @@
 // A custom training loop: a spiking MLP (Grad R's MNIST net) trained with BPTT on MNIST.
 // Data root: $SYNAPTOGEN_DATA or ~/.cache/synaptogen (mnist/*.gz). TRAIN_LIMIT / EPOCHS shorten the run.
 import { batches, loadDataset } from '@synaptogen/datasets';
-import { Adam, createModel, initBackend, Trainer } from '@synaptogen/nn';
+import { Adam, backendInfo, createModel, initBackend, Trainer } from '@synaptogen/nn';
+import { wasmSimd } from '@synaptogen/wasm-simd';
 
 const limit = Number(process.env.TRAIN_LIMIT ?? 60000);
 const epochs = Number(process.env.EPOCHS ?? 1);
-console.error(`backend: ${await initBackend({ backend: 'wasm' })}`);
+// the fast path: tfjs-wasm with synaptogen's SIMD kernels (fused neurons, sparse matmul, Adam)
+await initBackend({ backend: 'wasm', accelerator: wasmSimd() });
+const { backend, accelerator } = backendInfo();
+console.error(`backend: ${backend} + ${accelerator.name} (${accelerator.kernels.length} kernels)`);
 const train = await loadDataset('mnist', { split: 'train', limit });
 const test = await loadDataset('mnist', { split: 'test', limit: 1000 });
 const model = createModel('gradr-mnist-mlp', { T: 4, seed: 1 });

@@ -66,6 +66,13 @@ export {
 export { Rng } from './rng.js';
 export { crossEntropy, LOSSES, type LossFn, lossByName, mseRate } from './train/loss.js';
 export {
+  estimateStepMemory,
+  measureStepMemory,
+  type StepMemoryEstimate,
+  type StepMemoryOptions,
+  WASM_HEAP_LIMIT,
+} from './train/memory.js';
+export {
   type Batch,
   type BatchSource,
   type EpochInfo,

@@ -40,14 +40,19 @@ export abstract class Module {
     return { x: tf.reshape(y, [T, N, ...y.shape.slice(1)]), temporal: true };
   }
 
+  /** A trainable variable initialised from `value`, which it takes over (the tensor is disposed). */
   protected addParameter(name: string, value: tf.Tensor): tf.Variable {
     const v = tf.variable(value, true);
+    // the variable holds its own reference to the data: the initial tensor would otherwise live forever
+    value.dispose();
     this.params.set(name, v);
     return v;
   }
 
+  /** A non-trainable variable (running statistics) initialised from `value`, which it takes over. */
   protected addBuffer(name: string, value: tf.Tensor): tf.Variable {
     const v = tf.variable(value, false);
+    value.dispose();
     this.buffers.set(name, v);
     return v;
   }

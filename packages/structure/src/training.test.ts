@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batches, loadDataset } from '@synaptogen/datasets/node';
-import { Adam, type Batch, createModel, initBackend, type SpikingModel, Trainer } from '@synaptogen/nn';
+import { Adam, type Batch, createModel, initBackend, type SpikingModel } from '@synaptogen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import './builtins.js';
 import { measureConnectivity } from './connectivity.js';
 import type { StructureLearner } from './contract.js';
 import { createLearner } from './registry.js';
+import { TrainingSession } from './session.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dataRoot = process.env.SYNAPTOGEN_DATA ?? path.resolve(repoRoot, '../shared/data');
@@ -16,14 +17,16 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
 });
 
-/** Host wiring as the CLI does it: the learner attaches first, the optimizer gets what it does not own. */
+/** Host wiring as the CLI does it: the one host, TrainingSession. */
 function setup(model: SpikingModel, learner: StructureLearner, lr = 1e-3, totalSteps = 100) {
-  learner.attach(model, { tf, lr, seed: 0, totalSteps });
-  const owned = learner.ownedParameters?.() ?? new Set<string>();
-  const params = new Map(model.namedParameters().filter(([n, v]) => v.trainable && !owned.has(n)));
-  const optimizer = new Adam(params, { lr });
-  learner.setOptimizer?.(optimizer);
-  return { optimizer, trainer: new Trainer({ model, optimizer, hooks: [learner] }) };
+  const session = new TrainingSession({
+    model,
+    learner,
+    optimizer: (params) => new Adam(params, { lr }),
+    lr,
+    totalSteps,
+  });
+  return { optimizer: session.optimizer, trainer: session.trainer };
 }
 
 function syntheticBatch(n: number, features: number): Batch {

@@ -1,6 +1,6 @@
 import { batches, type ImageDataset, loadDataset } from '@synaptogen/datasets/node';
-import { Adam, type Batch, createModel, type SpikingModel, Trainer } from '@synaptogen/nn';
-import { createLearner, type LearnerReport, type StructureLearner } from '@synaptogen/structure';
+import { Adam, type Batch, createModel } from '@synaptogen/nn';
+import { createLearner, type LearnerReport, TrainingSession } from '@synaptogen/structure';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** One training run of the reproduction: a learner (or dense) with its options. */
@@ -30,13 +30,6 @@ export async function loadMnist(dataRoot: string, trainLimit?: number, testLimit
   return { train, test };
 }
 
-/** Main optimizer over the parameters the learner does not own (BN, biases; may be none). */
-export function mainOptimizer(model: SpikingModel, learner: StructureLearner, lr: number): Adam {
-  const owned = learner.ownedParameters?.() ?? new Set<string>();
-  const params = new Map(model.namedParameters().filter(([n, v]) => v.trainable && !owned.has(n)));
-  return new Adam(params, { lr });
-}
-
 /**
  * Trains `modelName` with one structure learner and returns per-epoch test accuracy and connectivity.
  * Same seed, same batch order for every run, so the runs differ only in the learner.
@@ -61,11 +54,16 @@ export async function trainRun(
   const started = performance.now();
   const budget = new AbortController();
   const model = createModel(setup.modelName, { T: setup.T, seed: setup.seed });
-  const learner = createLearner(spec.learner, spec.options);
   const perEpoch = Math.ceil(Math.min(setup.train.count, setup.trainLimit ?? Infinity) / setup.batchSize);
-  learner.attach(model, { tf, lr: setup.lr, seed: setup.seed, totalSteps: perEpoch * setup.epochs });
-  const optimizer = mainOptimizer(model, learner, setup.lr);
-  const trainer = new Trainer({ model, optimizer, hooks: [learner] });
+  const session = new TrainingSession({
+    model,
+    learner: createLearner(spec.learner, spec.options),
+    optimizer: (params) => new Adam(params, { lr: setup.lr }),
+    lr: setup.lr,
+    seed: setup.seed,
+    totalSteps: perEpoch * setup.epochs,
+  });
+  const { trainer, learner } = session;
   const rows: EpochRow[] = [];
   learner.report(); // resets the pruned/regrown counters (attach itself counts nothing)
   await trainer.fit({
@@ -101,9 +99,7 @@ export async function trainRun(
       );
     },
   });
-  learner.dispose();
-  optimizer.dispose();
-  model.dispose();
+  session.dispose();
   tf.disposeVariables();
   return rows;
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '@synaptogen/nn';
+import { startBenchEngine } from '../engine.js';
 import { peerDir, torchAvailable } from '../peer.js';
 import type { BenchContext, Benchmark, BenchRecord } from '../record.js';
 import { type EpochRow, loadMnist, type RunSpec, trainRun } from './gradr-common.js';
@@ -142,7 +142,7 @@ export const gradrMnist: Benchmark = {
   description:
     'Grad R on real MNIST vs dense, Deep R and magnitude pruning at matched connectivity (test accuracy and connectivity per epoch)',
   async run(ctx) {
-    await initBackend({ backend: 'wasm' });
+    await startBenchEngine(ctx);
     const quick = ctx.quick;
     const epochs = Number(process.env.GRADR_MNIST_EPOCHS ?? (quick ? 1 : 3));
     const trainLimit = quick ? 6000 : undefined;

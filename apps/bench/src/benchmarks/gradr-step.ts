@@ -1,8 +1,8 @@
-import { Adam, type Batch, createModel, initBackend, Trainer } from '@synaptogen/nn';
-import { createLearner } from '@synaptogen/structure';
-import * as tf from '@tensorflow/tfjs-core';
+import { Adam, type Batch, createModel, Trainer } from '@synaptogen/nn';
+import { createLearner, TrainingSession } from '@synaptogen/structure';
+import { startBenchEngine } from '../engine.js';
 import { type Benchmark, type BenchRecord, median } from '../record.js';
-import { loadMnist, mainOptimizer } from './gradr-common.js';
+import { loadMnist } from './gradr-common.js';
 
 interface Contender {
   label: string;
@@ -30,17 +30,17 @@ function contender(label: string, learner: string | null, options: Record<string
       cpu: [],
     };
   }
-  const l = createLearner(learner, options);
-  l.attach(model, { tf, lr: 1e-3, seed: 0, totalSteps: 1000 });
-  const optimizer = mainOptimizer(model, l, 1e-3);
+  const session = new TrainingSession({
+    model,
+    learner: createLearner(learner, options),
+    optimizer: (params) => new Adam(params, { lr: 1e-3 }),
+    lr: 1e-3,
+    totalSteps: 1000,
+  });
   return {
     label,
-    trainer: new Trainer({ model, optimizer, hooks: [l] }),
-    dispose: () => {
-      l.dispose();
-      optimizer.dispose();
-      model.dispose();
-    },
+    trainer: session.trainer,
+    dispose: () => session.dispose(),
     windows: [],
     cpu: [],
   };
@@ -58,7 +58,7 @@ export const gradrStep: Benchmark = {
   name: 'gradr-step',
   description: 'Grad R training-step time vs dense Adam on gradr-mnist-mlp (batch 128, T = 8, wasm)',
   async run(ctx) {
-    await initBackend({ backend: 'wasm' });
+    await startBenchEngine(ctx);
     const { train } = await loadMnist(ctx.dataRoot, 128, 1);
     const inputs = new Float32Array(128 * 784);
     for (let i = 0; i < inputs.length; i++) inputs[i] = (train.images[i] as number) / 255;

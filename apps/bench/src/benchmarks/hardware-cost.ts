@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batches, loadDataset } from '@synaptogen/datasets/node';
-import { Adam, createModel, initBackend, modelTensors, Trainer } from '@synaptogen/nn';
+import { Adam, createModel, modelTensors } from '@synaptogen/nn';
 import { saveCheckpoint } from '@synaptogen/nn/node';
-import { createLearner } from '@synaptogen/structure';
-import * as tf from '@tensorflow/tfjs-core';
+import { createLearner, TrainingSession } from '@synaptogen/structure';
+import { startBenchEngine } from '../engine.js';
 import type { BenchContext, Benchmark, BenchRecord } from '../record.js';
 
 interface Side {
@@ -136,12 +136,14 @@ async function trainSide(c: Case, side: Side, dir: string, ctx: BenchContext) {
   const options = { ...side.options };
   if (side.endFraction) options.endStep = Math.round(side.endFraction * perEpoch * c.epochs);
   if (side.budget) return trainWithCli(c, side, options, dir, ctx);
-  const learner = createLearner(side.learner, options);
-  learner.attach(model, { tf, lr: c.lr, seed: 0, totalSteps: perEpoch * c.epochs });
-  const owned = learner.ownedParameters?.() ?? new Set<string>();
-  const params = new Map(model.namedParameters().filter(([name, v]) => v.trainable && !owned.has(name)));
-  const optimizer = new Adam(params, { lr: c.lr });
-  const trainer = new Trainer({ model, optimizer, hooks: [learner] });
+  const session = new TrainingSession({
+    model,
+    learner: createLearner(side.learner, options),
+    optimizer: (params) => new Adam(params, { lr: c.lr }),
+    lr: c.lr,
+    totalSteps: perEpoch * c.epochs,
+  });
+  const { trainer, learner } = session;
   const history = await trainer.fit({
     epochs: c.epochs,
     train: (epoch) =>
@@ -169,9 +171,7 @@ async function trainSide(c: Case, side: Side, dir: string, ctx: BenchContext) {
   const { connectivity, perLayer, pruned, regrown, ...extras } = report;
   if (Object.keys(extras).length)
     ctx.log(`${c.name} ${side.label}: learner report ${JSON.stringify(extras)}`);
-  learner.dispose();
-  model.dispose();
-  optimizer.dispose();
+  session.dispose();
   const last = history.at(-1)!;
   return {
     testAccuracy: last.testAccuracy ?? Number.NaN,
@@ -253,7 +253,7 @@ export const hardwareCost: Benchmark = {
   description:
     'dense vs pruned on real data (MNIST dense vs Grad R, MNIST dense vs magnitude pruning to 4- and 3-Loihi-core budgets, CIFAR-10 dense vs SCA): effective ACs, energy under two presets, Loihi cores, from measured spikes',
   async run(ctx) {
-    await initBackend({ backend: 'wasm' });
+    await startBenchEngine(ctx);
     const records: BenchRecord[] = [];
     const only = process.env.HARDWARE_COST_CASES?.split(',');
     for (const c of CASES.filter((k) => !only || only.includes(k.name))) {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Adam, createModel, initBackend, Trainer } from '@synaptogen/nn';
-import { createLearner } from '@synaptogen/structure';
+import { createLearner, TrainingSession } from '@synaptogen/structure';
 import {
   type ConvGeometry,
   conv2dBackpropFilter,
@@ -17,7 +17,6 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { peerDir, torchAvailable } from '../peer.js';
 import { type BenchContext, type Benchmark, type BenchRecord, median } from '../record.js';
-import { mainOptimizer } from './gradr-common.js';
 import { machineInfo, realBatch, timeWindow } from './wasm-common.js';
 
 /**
@@ -274,18 +273,14 @@ function makeTrainer(c: Case, optimizer: Optimizer): { trainer: Trainer; dispose
       },
     };
   }
-  const learner = createLearner('gradr', GRADR_OPTIONS);
-  learner.attach(model, { tf, lr: 1e-3, seed: 0, totalSteps: 1000 });
-  const main = mainOptimizer(model, learner, 1e-3);
-  learner.setOptimizer?.(main);
-  return {
-    trainer: new Trainer({ model, optimizer: main, hooks: [learner] }),
-    dispose: () => {
-      learner.dispose();
-      main.dispose();
-      model.dispose();
-    },
-  };
+  const session = new TrainingSession({
+    model,
+    learner: createLearner('gradr', GRADR_OPTIONS),
+    optimizer: (params) => new Adam(params, { lr: 1e-3 }),
+    lr: 1e-3,
+    totalSteps: 1000,
+  });
+  return { trainer: session.trainer, dispose: () => session.dispose() };
 }
 
 // sca-vgg-small first, on a fresh tfjs heap. Batch 32 on our side: its BPTT tape at 64 needs ~3.9 GB,

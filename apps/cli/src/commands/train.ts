@@ -94,6 +94,10 @@ export function registerTrain(program: Command): void {
     .option('--resume <dir>', 'continue the run saved in this checkpoint directory (also after Ctrl-C)')
     .addOption(backendOption())
     .addOption(simdOption())
+    .option(
+      '--no-memory-check',
+      'skip the up-front estimate of the wasm heap a training step and an evaluation batch need',
+    )
     .option('--no-augment', 'no random crop / flip for colour images')
     .option(
       '--log-every <n>',
@@ -144,7 +148,7 @@ Ctrl-C saves a checkpoint of the unfinished epoch; --resume continues it exactly
         if (e instanceof CliError) throw e;
         const err = e as Error & { code?: string };
         // library errors on bad input (unknown names, missing files, corrupt checkpoints) are one-liners
-        throw new CliError(err.message, 1);
+        throw new CliError(err.message, 1, err);
       }
     });
 }

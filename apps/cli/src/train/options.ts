@@ -26,6 +26,8 @@ export interface TrainOptions {
   backend: 'wasm' | 'cpu' | 'auto';
   /** false with `--no-simd`: stock tfjs kernels, without @synaptogen/wasm-simd's. */
   simd: boolean;
+  /** false with `--no-memory-check`: no up-front wasm heap estimate. */
+  memoryCheck?: boolean;
   /** Samples per evaluation batch (default: `batchSize`). */
   evalBatchSize?: number;
   augment: boolean;

@@ -45,5 +45,6 @@ export function resumedOptions(saved: TrainOptions, flags: TrainOptions): TrainO
     resume: flags.resume,
     backend: flags.backend,
     simd: flags.simd,
+    memoryCheck: flags.memoryCheck,
   };
 }

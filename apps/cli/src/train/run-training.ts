@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { batchCount, DATASET_NAMES, isDatasetName } from '@synaptogen/datasets/node';
 import {
   Adam,
-  type BackendInfo,
   createModel,
   MODEL_NAMES,
   type Optimizer,
@@ -15,6 +14,7 @@ import { measureConnectivity, TrainingSession } from '@synaptogen/structure';
 import type * as tf from '@tensorflow/tfjs-core';
 import { startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
+import { checkRunMemory, heapFailure, isHeapFailure, type MemoryContext } from './memory.js';
 import type { TrainOptions } from './options.js';
 import { EpochProgress } from './progress.js';
 import { saveRun } from './run-checkpoint.js';
@@ -48,32 +48,46 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
   const data = await loadRunData(o);
   const model = resumed ? restoreModel(resumed.dir, resumed.data) : newModel(o, data);
   const perEpoch = batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit });
+  const memory: MemoryContext = {
+    model: o.model,
+    dataset: o.dataset,
+    inputShape: model.config.inputShape,
+    batchSize: o.batchSize,
+    T: model.config.T,
+  };
+  const estimate =
+    engine.backend === 'wasm' && flags.memoryCheck !== false
+      ? await checkMemory(model, memory, o.evalBatchSize ?? o.batchSize)
+      : null;
   const session = openSession(model, runLearner, o, perEpoch * o.epochs);
   const state: RunState = resumed
     ? { ...resumed.state, options: o }
     : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [] };
   if (resumed) restoreSession(session, resumed);
   session.trainer.step = state.step;
+  let stopped: Awaited<ReturnType<typeof trainEpochs>>;
   try {
-    const stopped = await trainEpochs({
-      session,
-      data,
-      state,
-      o,
-      out,
-      perEpoch,
-      log,
-      source: runLearner.source,
-    });
-    if (stopped) {
-      throw new Interrupted(
-        `interrupted in epoch ${stopped.epoch + 1} after ${stopped.batches} of ${perEpoch} batches; checkpoint saved to ${out}; ` +
-          `continue with: synaptogen train --resume ${out} --epochs ${o.epochs}`,
-      );
-    }
-    return summarize(state, model, session.learner, engine as BackendInfo, out);
-  } finally {
+    stopped = await trainEpochs({ session, data, state, o, out, perEpoch, log, source: runLearner.source });
+  } catch (e) {
+    releaseAfterFailure(session);
+    throw isHeapFailure(e) ? heapFailure(memory, estimate, e) : e;
+  }
+  const summary = summarize(state, model, session.learner, engine, out);
+  session.dispose();
+  if (stopped)
+    throw new Interrupted(
+      `interrupted in epoch ${stopped.epoch + 1} after ${stopped.batches} of ${perEpoch} batches; checkpoint saved to ${out}; ` +
+        `continue with: synaptogen train --resume ${out} --epochs ${o.epochs}`,
+    );
+  return summary;
+}
+
+/** After a wasm abort the heap is unusable and freeing fails too: the first error is the one to report. */
+function releaseAfterFailure(session: TrainingSession): void {
+  try {
     session.dispose();
+  } catch {
+    // the process is about to exit with the original error
   }
 }
 
@@ -82,6 +96,16 @@ function checkNames(o: TrainOptions): void {
     throw new CliError(`unknown model "${o.model}"; expected one of: ${MODEL_NAMES.join(', ')}`, 2);
   if (!isDatasetName(o.dataset))
     throw new CliError(`unknown dataset "${o.dataset}"; expected one of: ${DATASET_NAMES.join(', ')}`, 2);
+}
+
+/** The up-front heap check; the model is released when the run cannot fit. */
+async function checkMemory(model: SpikingModel, ctx: MemoryContext, evalBatchSize: number): Promise<number> {
+  try {
+    return await checkRunMemory(model, ctx, evalBatchSize);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }
 
 function newModel(o: TrainOptions, data: RunData): SpikingModel {
