@@ -1,6 +1,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type { Command } from 'commander';
-import { backendOption, describeEngine, simdOption, startEngine } from '../engine/engine.js';
+import { describeEngine } from '../engine/describe.js';
+import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 
 interface DoctorFlags {
   backend: 'wasm' | 'cpu' | 'auto';

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { type CostSummary, estimateCost, parseProfile, summarizeCost } from '@synaptogen/hardware';
+import { describeEngine } from '../engine/describe.js';
 import { CliError } from '../errors.js';
 
 /** One epoch of `meta.run.history` as the report plots it. */
@@ -45,6 +46,8 @@ export interface ReportData {
   history: EpochRow[];
   steps: StepRow[];
   trainSeconds: number | null;
+  /** The engine the run trained on, e.g. "wasm (SIMD, 1 thread) + @synaptogen/wasm-simd (15 kernels, 2 threads)". */
+  engine: string | null;
   cost: { source: string; summary: CostSummary; layers: CostLayerRow[] } | null;
 }
 
@@ -161,6 +164,7 @@ export function readRun(dir: string, readOptions: { profile?: string } = {}): Re
     history,
     steps,
     trainSeconds: num(run.trainSeconds),
+    engine: run.engine?.backend ? describeEngine(run.engine) : null,
     cost: profile ? costFrom(profile) : null,
   };
 }

@@ -180,7 +180,7 @@ export function renderReport(data: ReportData): string {
 <style>${css}</style><style>${STYLE}</style></head>
 <body>
 <h1>${esc(data.title)}</h1>
-<p class="sub">${esc(data.model.name)} (T = ${esc(data.model.T)}, input [${esc(data.model.inputShape.join(', '))}], ${esc(data.model.classes)} classes) · dataset ${esc(data.options.dataset ?? '?')} · learner ${esc(data.learner)}${data.createdAt ? ` · saved ${esc(data.createdAt)}` : ''}</p>
+<p class="sub">${esc(data.model.name)} (T = ${esc(data.model.T)}, input [${esc(data.model.inputShape.join(', '))}], ${esc(data.model.classes)} classes) · dataset ${esc(data.options.dataset ?? '?')} · learner ${esc(data.learner)}${data.engine ? ` · engine ${esc(data.engine)}` : ''}${data.createdAt ? ` · saved ${esc(data.createdAt)}` : ''}</p>
 <div class="cards">${cards.map(([k, v]) => `<div class="card">${esc(k)}<b>${esc(v)}</b></div>`).join('')}</div>
 <h2>Per epoch</h2>
 <div class="grid">

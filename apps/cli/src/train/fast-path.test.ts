@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,15 @@ describe('synaptogen runs on the wasm-simd kernels by default', () => {
     expect(fast.connectivity).toBe(stock.connectivity);
     expect(fast.trainLoss).toBeCloseTo(stock.trainLoss, 6);
     expect(fast.connectivityPerLayer).toEqual(stock.connectivityPerLayer);
+    // the report names the engine each run trained on
+    for (const [run, engine] of [
+      ['fast', /engine wasm \(SIMD, 1 thread\) \+ @synaptogen\/wasm-simd \(\d+ kernels/],
+      ['stock', /engine wasm \(SIMD, 1 thread\), stock kernels/],
+    ] as const) {
+      const r = cli('report', join(dir, run), '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, run, 'report.html'), 'utf8')).toMatch(engine);
+    }
   });
 
   it('conv-small on CIFAR-10: the first batches give the same loss with and without the kernels', () => {

@@ -1,4 +1,4 @@
-import type { CheckpointData, EpochMetrics } from '@synaptogen/nn';
+import type { BackendInfo, CheckpointData, EpochMetrics } from '@synaptogen/nn';
 import { loadCheckpoint } from '@synaptogen/nn/node';
 import { CliError } from '../errors.js';
 import type { TrainOptions } from './options.js';
@@ -10,6 +10,8 @@ export interface RunState {
   step: number;
   trainSeconds: number;
   history: EpochMetrics[];
+  /** The engine the last session trained on (backend, kernels), for reports. */
+  engine?: BackendInfo;
   /** Set when a signal stopped an epoch: the batches of that epoch already trained (skipped on resume). */
   interrupted?: { epoch: number; batches: number };
 }

@@ -61,8 +61,8 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
       : null;
   const session = openSession(model, runLearner, o, perEpoch * o.epochs);
   const state: RunState = resumed
-    ? { ...resumed.state, options: o }
-    : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [] };
+    ? { ...resumed.state, options: o, engine }
+    : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [], engine };
   if (resumed) restoreSession(session, resumed);
   session.trainer.step = state.step;
   let stopped: Awaited<ReturnType<typeof trainEpochs>>;
