@@ -6,7 +6,9 @@ import { registerDatasets } from './commands/datasets.js';
 import { registerEvents } from './commands/events.js';
 import { registerReport } from './commands/report.js';
 import { registerRobustness } from './commands/robustness.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerTrain } from './commands/train.js';
+import { registerWorker } from './commands/worker.js';
 
 /** Builds the `synaptogen` command tree. Each command lives in `commands/<name>.ts` and registers itself here. */
 export function buildProgram(version: string): Command {
@@ -22,5 +24,7 @@ export function buildProgram(version: string): Command {
   registerCompact(program);
   registerAblate(program);
   registerRobustness(program);
+  registerSweep(program);
+  registerWorker(program);
   return program;
 }

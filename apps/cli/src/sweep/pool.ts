@@ -1,0 +1,31 @@
+import type { SweepPoint } from './points.js';
+import { type PointOutcome, type RunPointOptions, runPoint } from './run-point.js';
+
+export interface PoolOptions extends RunPointOptions {
+  /** Points trained at once, each in its own `synaptogen train` process. */
+  workers: number;
+  onOutcome?: (point: SweepPoint, outcome: PointOutcome) => void;
+}
+
+/**
+ * The embedded worker pool: up to `workers` points train at once, each as its own process. After
+ * an abort (Ctrl-C) no new point starts, and the running ones save a checkpoint and stop.
+ */
+export async function runPool(
+  out: string,
+  points: SweepPoint[],
+  o: PoolOptions,
+): Promise<Map<string, PointOutcome>> {
+  const outcomes = new Map<string, PointOutcome>();
+  let next = 0;
+  const lane = async () => {
+    while (next < points.length && !o.signal?.aborted) {
+      const point = points[next++];
+      const outcome = await runPoint(out, point, o);
+      outcomes.set(point.id, outcome);
+      o.onOutcome?.(point, outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.workers, points.length)) }, lane));
+  return outcomes;
+}
