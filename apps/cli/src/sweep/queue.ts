@@ -109,6 +109,7 @@ export async function waitForPoints(
 ): Promise<Map<string, PointOutcome>> {
   const paths = sweepPaths(out);
   const outcomes = new Map<string, PointOutcome>();
+  const lastProgress = new Map<string, string>();
   while (outcomes.size < points.length && !o.signal?.aborted) {
     for (const point of points) {
       if (outcomes.has(point.id)) continue;
@@ -136,7 +137,11 @@ export async function waitForPoints(
         outcomes.set(point.id, outcome);
         o.onOutcome?.(point, outcome);
       } else if (state === 'active' && job?.progress && typeof job.progress === 'object') {
-        o.onProgress?.({ point, ...(job.progress as unknown as JobProgressInfo) });
+        // polled every second: pass on changes only
+        const text = JSON.stringify(job.progress);
+        if (lastProgress.get(point.id) !== text)
+          o.onProgress?.({ point, ...(job.progress as unknown as JobProgressInfo) });
+        lastProgress.set(point.id, text);
       }
     }
     if (outcomes.size < points.length) await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));

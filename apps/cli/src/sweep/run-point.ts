@@ -104,7 +104,6 @@ export async function runPoint(out: string, point: SweepPoint, o: RunPointOption
 
   rmSync(paths.failure(point.id), { force: true });
   const from = { epoch: state.completedEpochs, batches: state.batches };
-  appendEvent(out, { point: point.id, event: 'start', resume: state.exists, from, args });
   o.onProgress?.({ point, epochs: from.epoch, totalEpochs: epochs });
 
   const run = spawnCli(o.cli, args, (line) => {
@@ -129,6 +128,14 @@ export async function runPoint(out: string, point: SweepPoint, o: RunPointOption
     startedAt: new Date().toISOString(),
   };
   writeJsonAtomic(paths.running(point.id), mark);
+  appendEvent(out, {
+    point: point.id,
+    event: 'start',
+    resume: state.exists,
+    from,
+    childPid: mark.childPid,
+    args,
+  });
   const stop = () => run.child.kill('SIGINT');
   o.signal?.addEventListener('abort', stop, { once: true });
   try {
