@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PointResult, SweepEvent } from './layout.js';
 
@@ -110,6 +111,33 @@ const alive = (pid: number) => {
   }
 };
 
+const artifacts = resolve(here, '../../test-artifacts');
+const chromiumPath = process.env.SYNAPTOGEN_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumMissing = existsSync(chromiumPath)
+  ? null
+  : `Chromium is not at ${chromiumPath} (scripts/install-chromium.sh); the sweep report is not opened in a browser`;
+
+/**
+ * Runs in the report page: where uPlot put each finished point of the sweep plot, whether that is
+ * inside the plot area, and whether the canvas is painted there (not the white background).
+ */
+function drawnMarks() {
+  const u = (window as any).sweepPlot;
+  const d = JSON.parse(document.getElementById('report-data')!.textContent!);
+  const ctx = (u.ctx as CanvasRenderingContext2D).canvas.getContext('2d')!;
+  return (d.plot.marks as { id: string; series: number; index: number }[]).map((m) => {
+    const x = u.data[0][m.index] as number;
+    const y = u.data[m.series][m.index] as number;
+    const left = u.valToPos(x, 'x', true);
+    const top = u.valToPos(y, 'y', true);
+    const b = u.bbox;
+    const inside = left >= b.left && left <= b.left + b.width && top >= b.top && top <= b.top + b.height;
+    const rgba = [...ctx.getImageData(Math.round(left), Math.round(top), 1, 1).data];
+    const painted = rgba[3] > 0 && Math.min(rgba[0], rgba[1], rgba[2]) < 200;
+    return { id: m.id, x, y, inside, painted, rgba, shown: u.series[m.series].show as boolean };
+  });
+}
+
 describe('synaptogen sweep (built, run by node)', () => {
   it('rejects bad sweep files with one line naming the key', () => {
     const cases: [unknown, RegExp][] = [
@@ -129,6 +157,86 @@ describe('synaptogen sweep (built, run by node)', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect(existsSync(join(tmp, 'bad-out'))).toBe(false);
+  });
+
+  it('runs the sweep in the embedded pool; --status shows every point done', () => {
+    const r = cli('sweep', sweepFile, '--out', poolDir, '--workers', '2', '--json', ...COST);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(summary.points).toHaveLength(6);
+    for (const p of summary.points)
+      expect(p).toMatchObject({ status: 'done', dir: expect.stringContaining(poolDir) });
+    const pool = results(poolDir);
+    expect(pool).toHaveLength(6);
+    // six different networks, each trained from scratch in one go
+    expect(new Set(pool.map((p) => p.connectivity)).size).toBe(6);
+    for (const p of pool) expect(p.resumedFrom).toEqual({ epoch: 0, batches: 0 });
+    const status = cli('sweep', poolDir, '--status');
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/6 points: 6 done, 0 running, 0 queued, 0 failed, 0 partial, 0 pending/);
+  });
+
+  it('reports the sweep: HTML with every point drawn, CSV and JSON beside it, readable layer names', async () => {
+    const r = cli('report', poolDir, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ points: 6, unfinished: 0 });
+    const table = JSON.parse(readFileSync(out.json, 'utf8'));
+    expect(table.points).toHaveLength(6);
+    expect(table.layerNames).toEqual({ fc1: 'body.1.weight', fc2: 'body.3.weight' });
+    expect(Object.keys(table.points[0].perLayer)).toEqual(['fc1', 'fc2']);
+    // 3 settings (α) of 2 seeds each, seed ranges around their means
+    expect(table.settings).toHaveLength(3);
+    for (const g of table.settings) {
+      expect(g.seeds).toBe(2);
+      expect(g.testAccuracy.min).toBeLessThanOrEqual(g.testAccuracy.max);
+    }
+    expect(table.settings.some((g: { pareto: boolean }) => g.pareto)).toBe(true);
+    // energy and cores of every point, from synaptogen cost
+    for (const p of table.points) {
+      expect(p.energyPicojoules).toBeGreaterThan(0);
+      expect(p.cores).toBeGreaterThan(0);
+    }
+    // MNIST sweep: the PyTorch reference runs are the reference marks
+    expect(table.references.length).toBeGreaterThanOrEqual(10);
+    const csv = readFileSync(out.csv, 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(7);
+    expect(csv[0]).toMatch(
+      /^id,status,method,setting,seed,test_accuracy,connectivity,connectivity_fc1,connectivity_fc2,/,
+    );
+    const html = readFileSync(out.report, 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+    expect(html).toContain('<th>conn. fc1</th>');
+
+    if (chromiumMissing) return console.warn(`[sweep] ${chromiumMissing}`);
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+    try {
+      const page = await (
+        await browser.newContext({ offline: true, viewport: { width: 1200, height: 900 } })
+      ).newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(pathToFileURL(out.report).href);
+      await page.waitForFunction(() => document.body.dataset.plots !== undefined, null, { timeout: 20_000 });
+      expect(await page.evaluate(() => document.body.dataset.plots)).toBe('2');
+      const marks = await page.evaluate(drawnMarks);
+      expect(marks.map((m) => m.id).sort()).toEqual(table.points.map((p: { id: string }) => p.id).sort());
+      for (const m of marks) {
+        const p = table.points.find((q: { id: string }) => q.id === m.id);
+        expect([m.x, m.y], m.id).toEqual([p.connectivity, p.testAccuracy]);
+        expect(m.inside, m.id).toBe(true);
+        expect(m.painted, `${m.id} ${m.rgba}`).toBe(true);
+      }
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'sweep-report.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   describe.skipIf(redisMissing)('through a BullMQ queue on a real redis-server', () => {
@@ -218,20 +326,10 @@ describe('synaptogen sweep (built, run by node)', () => {
       expect(again.stderr).toMatch(/6 points, 6 finished before, 0 to run/);
       expect(events(queueDir)).toHaveLength(log.length);
 
-      // worker B stops cleanly on SIGTERM
-      b.child.kill('SIGTERM');
-      expect(await b.exited).toBe(0);
-    });
-
-    it('gives the same per-point results with the embedded pool (same seeds)', () => {
-      const r = cli('sweep', sweepFile, '--out', poolDir, '--workers', '2', '--json', ...COST);
-      expect(r.code, r.stderr).toBe(0);
+      // the same per-point results as the embedded pool (same seeds), the resumed point included
       const pool = new Map(results(poolDir).map((p) => [p.id, p]));
-      const queued = results(queueDir);
-      expect(pool.size).toBe(6);
-      for (const q of queued) {
+      for (const q of recorded) {
         const p = pool.get(q.id)!;
-        expect(p.resumedFrom).toEqual({ epoch: 0, batches: 0 });
         for (const k of [
           'testAccuracy',
           'testLoss',
@@ -239,17 +337,13 @@ describe('synaptogen sweep (built, run by node)', () => {
           'connectivityPerLayer',
           'epochs',
         ] as const)
-          expect(p[k], `${q.dir} ${k}`).toEqual(q[k]);
-        expect((p.cost as { energyPicojoules: number }).energyPicojoules).toBe(
-          (q.cost as { energyPicojoules: number }).energyPicojoules,
-        );
+          expect(q[k], `${q.dir} ${k}`).toEqual(p[k]);
+        expect(q.cost).toEqual(p.cost);
       }
-      // the six points are six different networks
-      expect(new Set(queued.map((q) => q.connectivity)).size).toBe(6);
 
-      const status = cli('sweep', poolDir, '--status');
-      expect(status.code, status.stderr).toBe(0);
-      expect(status.stdout).toMatch(/6 points: 6 done, 0 running, 0 queued, 0 failed, 0 partial, 0 pending/);
+      // worker B stops cleanly on SIGTERM
+      b.child.kill('SIGTERM');
+      expect(await b.exited).toBe(0);
     });
   });
 });
