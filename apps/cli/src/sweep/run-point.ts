@@ -49,14 +49,11 @@ export type PointOutcome =
   | { status: 'failed'; failure: PointFailure }
   | { status: 'interrupted' };
 
-interface TrainSummary {
-  testAccuracy: number | null;
-  testLoss: number | null;
-  connectivity: number;
-  connectivityPerLayer: Record<string, number>;
-  epochs: number;
-  trainSeconds: number;
-}
+/** The fields of train's JSON summary a point's result keeps. */
+type TrainSummary = Pick<
+  PointResult,
+  'testAccuracy' | 'testLoss' | 'connectivity' | 'connectivityPerLayer' | 'epochs' | 'trainSeconds'
+>;
 
 /** `synaptogen cost` of the finished run: energy per sample and cores, saved as a profile in the run directory. */
 async function measureCost(point: SweepPoint, dir: string, o: RunPointOptions): Promise<PointResult['cost']> {
