@@ -116,9 +116,21 @@ export function readSweep(dir: string): SweepReportData {
   const manifest = readSweepManifest(dir);
   const paths = sweepPaths(dir);
   const all = manifest.points;
-  const vary = varying(all);
-  const seriesKeys = SERIES_KEYS.filter((k) => vary.includes(k));
-  const settingKeys = vary.filter((k) => k !== 'seed' && !SERIES_KEYS.includes(k));
+  const seriesKeys = SERIES_KEYS.filter((k) => varying(all).includes(k));
+  const methodOf = (p: SweepPoint) =>
+    [
+      String(p.params.learner ?? 'dense'),
+      ...seriesKeys.filter((k) => k !== 'learner').map((k) => show(p.params[k])),
+    ].join(' · ');
+  // a setting is named by what varies within its method (Grad R: alpha; magnitude: targetSparsity)
+  const settingKeys = new Map<string, string[]>();
+  for (const method of new Set(all.map(methodOf)))
+    settingKeys.set(
+      method,
+      varying(all.filter((p) => methodOf(p) === method)).filter(
+        (k) => k !== 'seed' && !SERIES_KEYS.includes(k),
+      ),
+    );
   const names: Record<string, string> = {};
 
   const points: SweepReportPoint[] = [];
@@ -143,11 +155,9 @@ export function readSweep(dir: string): SweepReportData {
     const m = readPointManifest(paths.point(p));
     const layerMap = m ? layerNames(m) : new Map<string, string>();
     for (const [raw, readable] of layerMap) if (raw.endsWith('.weight')) names[readable] = raw;
-    const method = [
-      String(p.params.learner ?? 'dense'),
-      ...seriesKeys.filter((k) => k !== 'learner').map((k) => show(p.params[k])),
-    ].join(' · ');
+    const method = methodOf(p);
     const setting = settingKeys
+      .get(method)!
       .filter((k) => k in p.params)
       .map((k) => `${k}=${show(p.params[k])}`)
       .join(' ');
@@ -157,7 +167,8 @@ export function readSweep(dir: string): SweepReportData {
       dir: paths.point(p),
       method,
       setting,
-      group: `${method}|${setting}`,
+      // every option but the seed: the seeds of one setting form a group
+      group: `${method}|${canonicalJson({ ...p.params, seed: undefined })}`,
       seed: typeof p.params.seed === 'number' ? p.params.seed : null,
       params: p.params,
       testAccuracy: result.testAccuracy,

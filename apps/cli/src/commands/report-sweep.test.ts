@@ -24,7 +24,7 @@ function fakeSweep(results: Record<string, [number, number] | 'failed' | null>) 
   const paths = sweepPaths(dir);
   for (const p of points) {
     const key = JSON.stringify(
-      Object.fromEntries(Object.entries(p.params).filter(([k]) => k === 'learner' || k === 'alpha')),
+      Object.fromEntries(Object.entries(p.params).filter(([k]) => k !== 'seed' && k !== 'dataset')),
     );
     const r = results[key];
     const seedShift = p.params.seed === 2 ? 0.01 : 0;
@@ -55,7 +55,7 @@ describe('sweep report data', () => {
   const dir = fakeSweep({
     '{"learner":"gradr","alpha":0.05}': [0.9, 0.3],
     '{"learner":"gradr","alpha":0.2}': [0.8, 0.05],
-    '{"learner":"magnitude","alpha":0.3}': [0.7, 0.3],
+    '{"learner":"magnitude","targetSparsity":0.7}': [0.7, 0.3],
     '{"learner":"deepr","alpha":0.1}': 'failed',
   });
   const d = readSweep(dir);
@@ -63,15 +63,16 @@ describe('sweep report data', () => {
   it('groups seeds per setting with their range and marks the Pareto front', () => {
     expect(d.points).toHaveLength(6);
     expect(d.unfinished.map((u) => u.status)).toEqual(['failed', 'failed']);
-    const g = d.groups.find((x) => x.key === 'gradr|alpha=0.05')!;
+    const g = d.groups.find((x) => x.method === 'gradr' && x.setting === 'alpha=0.05')!;
     expect(g.seeds).toBe(2);
     expect(g.testAccuracy.min).toBeCloseTo(0.9);
     expect(g.testAccuracy.max).toBeCloseTo(0.91);
     // magnitude at 30% is beaten by Grad R α=0.05 at the same connectivity
-    expect(Object.fromEntries(d.groups.map((x) => [x.key, x.pareto]))).toEqual({
-      'gradr|alpha=0.05': true,
-      'gradr|alpha=0.2': true,
-      'magnitude|alpha=0.3': false,
+    // settings are named by what varies within their method; magnitude has one setting
+    expect(Object.fromEntries(d.groups.map((x) => [`${x.method} ${x.setting}`, x.pareto]))).toEqual({
+      'gradr alpha=0.05': true,
+      'gradr alpha=0.2': true,
+      'magnitude ': false,
     });
     // no manifests in this fake sweep: raw layer names stay
     expect(d.layers).toEqual(['body.1.weight', 'body.3.weight']);

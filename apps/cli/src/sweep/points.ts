@@ -26,13 +26,18 @@ export const pointId = (params: TrainParams) =>
   createHash('sha256').update(canonicalJson(params)).digest('hex').slice(0, 10);
 
 const slugValue = (v: unknown) =>
-  (typeof v === 'object' ? canonicalJson(v) : String(v)).replace(/[^A-Za-z0-9.+-]+/g, '_').slice(0, 24);
+  String(v)
+    .replace(/[^A-Za-z0-9.+-]+/g, '_')
+    .slice(0, 24);
 
 /** `learner` and the options that vary across the sweep name the directory; the id keeps it unique. */
 function dirName(params: TrainParams, varying: string[], id: string): string {
   const parts: string[] = [];
   if (typeof params.learner === 'string') parts.push(slugValue(params.learner.split('/').at(-1)));
-  for (const k of varying) if (k !== 'learner' && k in params) parts.push(`${k}${slugValue(params[k])}`);
+  // object values (learnerOption) are left to the id: they make long, unreadable names
+  for (const k of varying)
+    if (k !== 'learner' && k in params && typeof params[k] !== 'object')
+      parts.push(`${k}${slugValue(params[k])}`);
   return [...parts, id].join('-');
 }
 

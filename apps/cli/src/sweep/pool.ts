@@ -18,14 +18,25 @@ export async function runPool(
 ): Promise<Map<string, PointOutcome>> {
   const outcomes = new Map<string, PointOutcome>();
   let next = 0;
+  let broken = false;
   const lane = async () => {
-    while (next < points.length && !o.signal?.aborted) {
+    while (next < points.length && !o.signal?.aborted && !broken) {
       const point = points[next++];
-      const outcome = await runPoint(out, point, o);
-      outcomes.set(point.id, outcome);
-      o.onOutcome?.(point, outcome);
+      try {
+        const outcome = await runPoint(out, point, o);
+        outcomes.set(point.id, outcome);
+        o.onOutcome?.(point, outcome);
+      } catch (e) {
+        broken = true;
+        throw e;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.workers, points.length)) }, lane));
+  // a lane that fails (disk full, the CLI gone) stops the pool once the other lanes' points end
+  const lanes = await Promise.allSettled(
+    Array.from({ length: Math.max(1, Math.min(o.workers, points.length)) }, lane),
+  );
+  const failed = lanes.find((l) => l.status === 'rejected');
+  if (failed) throw failed.reason;
   return outcomes;
 }
