@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { datasetsThroughput } from './benchmarks/datasets-throughput.js';
 import { gradrMnist } from './benchmarks/gradr-mnist.js';
 import { gradrStep } from './benchmarks/gradr-step.js';
+import { gradrSweep } from './benchmarks/gradr-sweep.js';
 import { hardwareCost } from './benchmarks/hardware-cost.js';
 import { mainJob } from './benchmarks/main-job.js';
 import { scaCifar } from './benchmarks/sca-cifar.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: Benchmark[] = [
   wasmPeer,
   gradrMnist,
   gradrStep,
+  gradrSweep,
   hardwareCost,
   scaCifar,
   scaSpeedup,

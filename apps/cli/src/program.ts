@@ -7,7 +7,9 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEvents } from './commands/events.js';
 import { registerReport } from './commands/report.js';
 import { registerRobustness } from './commands/robustness.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerTrain } from './commands/train.js';
+import { registerWorker } from './commands/worker.js';
 
 /** Builds the `synaptogen` command tree. Each command lives in `commands/<name>.ts` and registers itself here. */
 export function buildProgram(version: string): Command {
@@ -23,6 +25,8 @@ export function buildProgram(version: string): Command {
   registerCompact(program);
   registerAblate(program);
   registerRobustness(program);
+  registerSweep(program);
+  registerWorker(program);
   registerDoctor(program, version);
   return program;
 }

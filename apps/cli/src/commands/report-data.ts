@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { type CostSummary, estimateCost, parseProfile, summarizeCost } from '@synaptogen/hardware';
 import { describeEngine } from '../engine/describe.js';
 import { CliError } from '../errors.js';
+import { layerNames, renameKeys, renamer } from './report-layer-names.js';
 
 /** One epoch of `meta.run.history` as the report plots it. */
 export interface EpochRow {
@@ -49,6 +50,8 @@ export interface ReportData {
   /** The engine the run trained on, e.g. "wasm (SIMD, 1 thread) + @synaptogen/wasm-simd (15 kernels, 2 threads)". */
   engine: string | null;
   cost: { source: string; summary: CostSummary; layers: CostLayerRow[] } | null;
+  /** Readable layer name → the parameter it stands for (`fc1` → `body.1.weight`). */
+  layerNames: Record<string, string>;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -64,7 +67,7 @@ function perLayerOf(v: unknown): Record<string, number> {
   return out;
 }
 
-function readManifest(runDir: string): Record<string, any> {
+export function readManifest(runDir: string): Record<string, any> {
   if (!existsSync(runDir)) throw new CliError(`report: run directory ${runDir} does not exist`, 2);
   if (!statSync(runDir).isDirectory())
     throw new CliError(
@@ -99,7 +102,7 @@ function findProfile(runDir: string, explicit?: string): string | null {
   return found.length ? join(runDir, found.sort()[0]) : null;
 }
 
-function costFrom(file: string): ReportData['cost'] {
+function costFrom(file: string, rename: (raw: string) => string): ReportData['cost'] {
   let profile: ReturnType<typeof parseProfile>;
   try {
     profile = parseProfile(readFileSync(file, 'utf8'), file);
@@ -111,7 +114,7 @@ function costFrom(file: string): ReportData['cost'] {
     source: file,
     summary: summarizeCost(report),
     layers: report.ops.layers.map((l) => ({
-      name: l.name,
+      name: rename(l.name),
       kind: l.kind,
       input: l.input,
       inputRate: l.inputRate,
@@ -133,6 +136,7 @@ export function readRun(dir: string, readOptions: { profile?: string } = {}): Re
       `report: ${join(runDir, 'manifest.json')} has no training history (meta.run.history); it was not written by synaptogen train or the demo`,
       2,
     );
+  const names = layerNames(m);
   const history: EpochRow[] = run.history.map((h: Record<string, unknown>, i: number) => ({
     epoch: num(h.epoch) ?? i + 1,
     trainLoss: num(h.trainLoss),
@@ -140,7 +144,7 @@ export function readRun(dir: string, readOptions: { profile?: string } = {}): Re
     testLoss: num(h.testLoss),
     testAccuracy: num(h.testAccuracy),
     connectivity: num(h.connectivity),
-    perLayer: perLayerOf(h.connectivityPerLayer),
+    perLayer: renameKeys(perLayerOf(h.connectivityPerLayer), names),
     seconds: num(h.trainSeconds),
   }));
   const evals = Array.isArray(m.meta?.evals) ? (m.meta.evals as Record<string, unknown>[]) : [];
@@ -165,6 +169,9 @@ export function readRun(dir: string, readOptions: { profile?: string } = {}): Re
     steps,
     trainSeconds: num(run.trainSeconds),
     engine: run.engine?.backend ? describeEngine(run.engine) : null,
-    cost: profile ? costFrom(profile) : null,
+    cost: profile ? costFrom(profile, renamer(names)) : null,
+    layerNames: Object.fromEntries(
+      [...names].filter(([raw]) => raw.endsWith('.weight')).map(([raw, readable]) => [readable, raw]),
+    ),
   };
 }

@@ -5,23 +5,24 @@ import type { ReportData } from './report-data.js';
 const require = createRequire(import.meta.url);
 
 /** uPlot's browser build and stylesheet, inlined so the report needs no network. */
-function uplotAssets(): { js: string; css: string } {
+export function uplotAssets(): { js: string; css: string } {
   return {
     js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
   };
 }
 
-const esc = (s: unknown) =>
+export const esc = (s: unknown) =>
   String(s).replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 /** JSON inside <script>: `<` escaped so no string in the data can close the element. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
-const pct = (v: number | null | undefined, digits = 2) => (v == null ? '–' : `${(100 * v).toFixed(digits)}%`);
+export const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+export const pct = (v: number | null | undefined, digits = 2) =>
+  v == null ? '–' : `${(100 * v).toFixed(digits)}%`;
 
-function count(n: number): string {
+export function count(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   const a = Math.abs(n);
   if (a < 1e4) return String(Math.round(n));
@@ -36,7 +37,7 @@ function count(n: number): string {
 }
 
 /** Picojoules in the unit that keeps 3 significant digits readable. */
-function energy(pj: number): string {
+export function energy(pj: number): string {
   const units: [string, number][] = [
     ['J', 1e12],
     ['mJ', 1e9],
@@ -48,7 +49,7 @@ function energy(pj: number): string {
   return `${pj.toPrecision(3)} pJ`;
 }
 
-function table(headers: string[], rows: (string | number)[][], id?: string): string {
+export function table(headers: string[], rows: (string | number)[][], id?: string): string {
   return `<table${id ? ` id="${id}"` : ''}><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
@@ -112,7 +113,7 @@ const PLOT_SCRIPT = `
 })();
 `;
 
-const STYLE = `
+export const STYLE = `
 body { font-family: system-ui, sans-serif; color: #1d2430; background: #f7f8fa; margin: 0 auto; max-width: 1200px; padding: 8px 16px 32px; }
 h1 { margin: 12px 0 2px; } h2 { margin: 24px 0 8px; font-size: 18px; }
 .sub { color: #5b6678; margin: 0 0 12px; }
@@ -127,6 +128,13 @@ th, td { border: 1px solid #dfe4ea; padding: 3px 8px; text-align: right; } th { 
 td:first-child, th:first-child { text-align: left; }
 .note { color: #5b6678; font-size: 13px; }
 `;
+
+/** `fc1 = body.1.weight, ...`: which parameter each readable layer name stands for. */
+export function layerNote(names: Record<string, string>): string {
+  const entries = Object.entries(names);
+  if (!entries.length) return '';
+  return `<p class="note">Layers: ${entries.map(([k, v]) => `${esc(k)} = <code>${esc(v)}</code>`).join(', ')}</p>`;
+}
 
 /** A self-contained HTML report: data, uPlot and the plot script inlined; a CSP forbids any network access. */
 export function renderReport(data: ReportData): string {
@@ -191,6 +199,7 @@ export function renderReport(data: ReportData): string {
 ${steps}
 </div>
 <h2>Metrics</h2>
+${layerNote(data.layerNames)}
 ${table(['epoch', 'train loss', 'train acc.', 'test loss', 'test acc.', 'connectivity', ...layers.map((k) => `sparsity ${k}`), 'seconds'], epochRows, 'epochs')}
 ${cost}
 <h2>Run options</h2>

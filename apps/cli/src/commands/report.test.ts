@@ -77,7 +77,9 @@ describe('synaptogen report (built, run by node)', () => {
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src="?http|url\(['"]?http/);
     expect(html).toContain("default-src 'none'");
     expect(html).toMatch(/uPlot/);
-    expect(html).toContain('body.1.weight');
+    // readable layer names, with the parameter each stands for
+    expect(html).toContain('<th>sparsity fc1</th>');
+    expect(html).toContain('fc2 = <code>body.3.weight</code>');
     expect(html).toContain('id="cost-table"');
   });
 

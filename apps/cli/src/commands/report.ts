@@ -3,8 +3,12 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { isSweepDir } from '../sweep/layout.js';
 import { readRun } from './report-data.js';
 import { renderReport } from './report-html.js';
+import { readSweep } from './report-sweep-data.js';
+import { renderSweepReport } from './report-sweep-html.js';
+import { sweepCsv, sweepJson } from './report-sweep-table.js';
 
 /** Written to a temp file beside the target, then renamed: a reader never sees half a report. */
 async function writeAtomic(file: string, text: string): Promise<void> {
@@ -23,10 +27,15 @@ export function registerReport(program: Command): void {
     .command('report')
     .argument(
       '<run-dir>',
-      'checkpoint directory written by synaptogen train (or an unzipped demo checkpoint)',
+      'checkpoint directory written by synaptogen train (or an unzipped demo checkpoint), or a sweep directory',
     )
-    .description('Write a self-contained HTML report (plots inlined, no network) of a training run')
-    .option('-o, --out <file>', 'where to write the report (default: <run-dir>/report.html)')
+    .description(
+      'Write a self-contained HTML report (plots inlined, no network) of a training run, or of a sweep: accuracy vs connectivity',
+    )
+    .option(
+      '-o, --out <file>',
+      'where to write the report (default: <run-dir>/report.html; a sweep also gets report.csv and report.json beside it)',
+    )
     .option(
       '--profile <file>',
       'network profile for firing rates and costs (default: <run-dir>/*.profile.json)',
@@ -39,10 +48,12 @@ export function registerReport(program: Command): void {
 Examples:
   $ synaptogen train --model gradr-mnist-mlp --learner gradr --epochs 5 --out runs/gradr
   $ synaptogen report runs/gradr                     # writes runs/gradr/report.html
-  $ synaptogen cost runs/gradr --save-profiles runs/gradr && synaptogen report runs/gradr -o gradr.html`,
+  $ synaptogen cost runs/gradr --save-profiles runs/gradr && synaptogen report runs/gradr -o gradr.html
+  $ synaptogen report runs/sweep                     # sweep: report.html, report.csv, report.json`,
     )
     .action(
       async (runDir: string, flags: { out?: string; profile?: string; json?: boolean; quiet?: boolean }) => {
+        if (isSweepDir(runDir)) return writeSweepReport(runDir, flags);
         const data = readRun(runDir, { profile: flags.profile });
         const out = resolve(flags.out ?? join(data.runDir, 'report.html'));
         await writeAtomic(out, renderReport(data));
@@ -60,4 +71,28 @@ Examples:
         else if (!flags.quiet) process.stdout.write(`report written to ${out}\n`);
       },
     );
+}
+
+/** `report SWEEP_DIR`: the HTML page, with the table it is drawn from as CSV and JSON beside it. */
+async function writeSweepReport(dir: string, flags: { out?: string; json?: boolean; quiet?: boolean }) {
+  const data = readSweep(dir);
+  const html = resolve(flags.out ?? join(data.sweepDir, 'report.html'));
+  const base = html.replace(/\.html?$/, '');
+  const csv = `${base}.csv`;
+  const json = `${base}.json`;
+  await writeAtomic(csv, sweepCsv(data));
+  await writeAtomic(json, sweepJson(data));
+  await writeAtomic(html, renderSweepReport(data));
+  if (flags.json)
+    process.stdout.write(
+      `${JSON.stringify({
+        report: html,
+        csv,
+        json,
+        points: data.points.length,
+        unfinished: data.unfinished.length,
+        pareto: data.groups.filter((g) => g.pareto).length,
+      })}\n`,
+    );
+  else if (!flags.quiet) process.stdout.write(`report written to ${html} (table: ${csv}, ${json})\n`);
 }
