@@ -51,7 +51,8 @@ export function applyConfigFile(
 
 function parseValue(file: string, key: string, option: Option, value: unknown): unknown {
   const where = `--config ${file}: "${key}"`;
-  if (option.isBoolean()) {
+  // `--json` (boolean) and `--no-augment` (negated: the file says "augment": false)
+  if (option.isBoolean() || option.negate) {
     if (typeof value !== 'boolean')
       throw new CliError(`${where} expects true or false, got ${JSON.stringify(value)}`, 2);
     return value;
