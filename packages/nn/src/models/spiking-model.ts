@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Sequential } from '../layers/sequential.js';
 import { type ForwardContext, Module } from '../module.js';
+import { describeLayers, type LayerSpec } from './layer-spec.js';
+import { modelDefinition } from './registry.js';
 
 export type LossName = 'mse-rate' | 'cross-entropy';
 
@@ -19,6 +21,24 @@ export interface ModelConfig {
   loss: LossName;
   /** Free-form model-specific options (widths, neuron overrides...). */
   extra?: Record<string, unknown>;
+  /**
+   * The architecture as data, for models that are neither in the zoo nor registered: every
+   * `Sequential` of standard layers gets it (see `SpikingModel`), so its checkpoint restores anywhere.
+   */
+  layers?: LayerSpec[];
+}
+
+/**
+ * The config a model is saved with: a model of the zoo or a registered one is rebuilt by name; any
+ * other model carries its layers as data (when all of them have a data form).
+ */
+function withArchitecture(config: ModelConfig, body: Sequential): ModelConfig {
+  if (config.layers || modelDefinition(config.name)) return config;
+  try {
+    return { ...config, layers: describeLayers(body) };
+  } catch {
+    return config; // a custom layer kind: restorable once the model is registered (registerModel)
+  }
 }
 
 /**
@@ -29,12 +49,14 @@ export interface ModelConfig {
  */
 export class SpikingModel extends Module {
   readonly kind = 'SpikingModel';
+  readonly config: ModelConfig;
 
   constructor(
-    readonly config: ModelConfig,
+    config: ModelConfig,
     readonly body: Sequential,
   ) {
     super();
+    this.config = withArchitecture(config, body);
     this.addChild('body', body);
   }
 
@@ -44,10 +66,13 @@ export class SpikingModel extends Module {
 
   /**
    * `[N, ...inputShape]` (time-major `[T, N, C, H, W]` for time-varying input) → `[N, classes]`.
+   * An image model (`[C, H, W]`) also takes event frames of any length, time-major `[T', N, C, H, W]`.
    * Resets neuron states first: each batch starts at rest.
    */
   override forward(x: tf.Tensor, ctx?: Partial<ForwardContext>): tf.Tensor {
-    const expected = this.config.inputShape;
+    const configured = this.config.inputShape;
+    const anyLength = configured.length === 3 && x.rank === 5;
+    const expected = anyLength ? [x.shape[0], ...configured] : configured;
     const timeMajor = expected.length === 4;
     const sample = timeMajor ? [x.shape[0], ...x.shape.slice(2)] : x.shape.slice(1);
     if (x.rank !== expected.length + 1 || expected.some((d, i) => sample[i] !== d)) {
