@@ -2,13 +2,14 @@ import { initBackend } from '@synaptogen/nn';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { evaluate, evaluationBatches, restoreCheckpoint } from '../eval/evaluate.js';
+import { positiveNumber } from '../eval/event-frames.js';
 import { oneOf, positiveInt } from '../train/options.js';
 
 interface EvalFlags {
   dataset?: string;
   dataDir?: string;
   split: 'train' | 'test';
-  frameMs?: string;
+  frameMs?: number;
   timeBins?: number;
   frameSize?: number;
   samples?: number;
@@ -16,15 +17,6 @@ interface EvalFlags {
   backend: 'wasm' | 'cpu' | 'auto';
   json?: boolean;
   quiet?: boolean;
-}
-
-function positiveNumber(flag: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!(n > 0 && Number.isFinite(n)))
-      throw new CliError(`${flag} expects a positive number, got "${v}"`, 2);
-    return n;
-  };
 }
 
 /** `synaptogen eval CHECKPOINT --dataset D`: accuracy of any checkpoint (trained, imported, compacted) on real data. */
@@ -78,7 +70,7 @@ Examples:
       const log = (l: string) => {
         if (!f.quiet) process.stderr.write(`${l}\n`);
       };
-      const frameMs = f.frameMs as unknown as number | undefined;
+      const frameMs = f.frameMs;
       if (frameMs !== undefined && f.timeBins !== undefined)
         throw new CliError('--frame-ms and --time-bins exclude each other', 2);
       await initBackend({ backend: f.backend });

@@ -19,6 +19,16 @@ export interface Framing {
   frameSize?: number;
 }
 
+/** Commander parser of a positive number flag. */
+export function positiveNumber(flag: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!(n > 0 && Number.isFinite(n)))
+      throw new CliError(`${flag} expects a positive number, got "${v}"`, 2);
+    return n;
+  };
+}
+
 export const EVENT_DATASETS = ['nmnist', 'cifar10-dvs'] as const;
 
 /** The recordings of an event dataset split, in the dataset's order (N-MNIST: by id). */
