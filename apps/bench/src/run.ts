@@ -6,6 +6,7 @@ import { datasetsThroughput } from './benchmarks/datasets-throughput.js';
 import { gradrMnist } from './benchmarks/gradr-mnist.js';
 import { gradrStep } from './benchmarks/gradr-step.js';
 import { hardwareCost } from './benchmarks/hardware-cost.js';
+import { nirSinabs } from './benchmarks/nir-sinabs.js';
 import { scaCifar } from './benchmarks/sca-cifar.js';
 import { scaNmnist } from './benchmarks/sca-nmnist.js';
 import { scaSpeedup } from './benchmarks/sca-speedup.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: Benchmark[] = [
   scaCifar,
   scaSpeedup,
   scaNmnist,
+  nirSinabs,
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
