@@ -66,14 +66,15 @@ export class SpikingModel extends Module {
 
   /**
    * `[N, ...inputShape]` (time-major `[T, N, C, H, W]` for time-varying input) → `[N, classes]`.
-   * An image model (`[C, H, W]`) also takes event frames of any length, time-major `[T', N, C, H, W]`.
+   * A model of static input (`[C, H, W]` or `[features]`) also takes a time-varying input of any length,
+   * time-major `[T', N, ...inputShape]` (event frames, spike trains).
    * Resets neuron states first: each batch starts at rest.
    */
   override forward(x: tf.Tensor, ctx?: Partial<ForwardContext>): tf.Tensor {
     const configured = this.config.inputShape;
-    const anyLength = configured.length === 3 && x.rank === 5;
+    const anyLength = configured.length !== 4 && x.rank === configured.length + 2;
     const expected = anyLength ? [x.shape[0], ...configured] : configured;
-    const timeMajor = expected.length === 4;
+    const timeMajor = expected.length === 4 || anyLength;
     const sample = timeMajor ? [x.shape[0], ...x.shape.slice(2)] : x.shape.slice(1);
     if (x.rank !== expected.length + 1 || expected.some((d, i) => sample[i] !== d)) {
       const want = timeMajor
@@ -89,7 +90,7 @@ export class SpikingModel extends Module {
     let signal: { x: tf.Tensor; temporal: boolean };
     if (x.rank === 4) signal = { x: tf.transpose(x, [0, 2, 3, 1]), temporal: false };
     else if (x.rank === 5) signal = { x: tf.transpose(x, [0, 1, 3, 4, 2]), temporal: true };
-    else signal = { x, temporal: false };
+    else signal = { x, temporal: anyLength };
     const out = this.body.call(signal, full);
     return out.temporal ? tf.mean(out.x, 0) : out.x;
   }
