@@ -232,7 +232,8 @@ class Reader {
       const sizeBytes = 1 << (flags & 3);
       const chunkSize = this.uint(o, sizeBytes);
       o += sizeBytes;
-      chunks.push([o, chunkSize - 4 < 0 ? 0 : chunkSize]); // the chunk ends with a checksum
+      // chunk 0's size counts its messages only; continuation blocks count signature and checksum too
+      chunks.push([o, chunkSize + 4]);
     } else {
       const version = this.u8(addr);
       if (version !== 1) this.fail(`object header version ${version} (expected 1, or "OHDR")`, addr, path);
