@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Hdf5Error, NirError, NirGraphError, NirUnsupportedError } from './errors.js';
 import { exportNirBytes } from './export.js';
-import { array, readNir, writeNir } from './graph.js';
+import { array, type NdArray, readNir, writeNir } from './graph.js';
 import { importNirBytes } from './import.js';
 import { PAPER } from './test/reference.js';
 
@@ -65,7 +65,7 @@ describe('bad files get one line naming the file, node and what was expected', (
 
   it('unsupported primitives and parameters name the node', () => {
     const g = readNir(sinabs);
-    g.nodes.get('1')!.params.v_threshold.data[5] = 2;
+    (g.nodes.get('1')!.params.v_threshold as NdArray).data[5] = 2;
     expect(failure(() => importNirBytes(writeNir(g))).message).toMatch(
       /node "1": \(IF\) per-neuron "v_threshold" values differ \(1 and 2\)/,
     );

@@ -67,8 +67,7 @@ export function readNir(bytes: Uint8Array, options: ReadNirOptions = {}): NirGra
   const file = options.file ?? '<nir>';
   const root = readHdf5(bytes, { file });
   const node = root.children.get('node');
-  if (!node || node.kind !== 'group')
-    throw new NirGraphError('has no "node" group (not a NIR file)', { file });
+  if (node?.kind !== 'group') throw new NirGraphError('has no "node" group (not a NIR file)', { file });
   const g = parseNode(node, '', file);
   if (g.type !== 'NIRGraph' || !g.graph)
     throw new NirGraphError(`top-level node has type "${g.type}", expected "NIRGraph"`, { file });
@@ -77,7 +76,7 @@ export function readNir(bytes: Uint8Array, options: ReadNirOptions = {}): NirGra
 
 function parseNode(h: H5Group, name: string, file: string): NirNode {
   const typeNode = h.children.get('type');
-  if (!typeNode || typeNode.kind !== 'dataset' || typeNode.dtype !== 'str' || typeNode.shape.length !== 0)
+  if (typeNode?.kind !== 'dataset' || typeNode.dtype !== 'str' || typeNode.shape.length !== 0)
     throw new NirGraphError('has no "type" string', { file, node: name || '/' });
   const type = (typeNode.data as string[])[0];
   const params: NirNode['params'] = {};
@@ -99,7 +98,7 @@ function parseNode(h: H5Group, name: string, file: string): NirNode {
 
 function parseGraph(h: H5Group, name: string, file: string, metadata: Metadata): NirGraph {
   const nodesGroup = h.children.get('nodes');
-  if (!nodesGroup || nodesGroup.kind !== 'group')
+  if (nodesGroup?.kind !== 'group')
     throw new NirGraphError('NIRGraph has no "nodes" group', { file, node: name || '/' });
   const nodes = new Map<string, NirNode>();
   for (const [key, child] of nodesGroup.children) {

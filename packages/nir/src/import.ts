@@ -402,7 +402,7 @@ class Importer {
     const biasArr = node.params.bias === undefined ? null : this.param(name, node, 'bias');
     if (biasArr && product(biasArr.shape) !== cout)
       this.graphError(name, `(Conv2d) bias has ${product(biasArr.shape)} values for ${cout} channels`);
-    const bias = biasArr && biasArr.data.some((v) => v !== 0) ? Float32Array.from(biasArr.data) : null;
+    const bias = biasArr?.data.some((v) => v !== 0) ? Float32Array.from(biasArr.data) : null;
     const weight = Float32Array.from(w.data);
     const restored = this.restoreBatchNorm(
       name,

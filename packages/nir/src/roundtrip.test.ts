@@ -64,9 +64,14 @@ function readReference(file: string): { dump: Dumped; array: (node: string, key:
 }
 
 /** The NIR weight of a synaptic layer computed with tfjs from the model's tensors (BatchNorm folded if one follows). */
-function expectedWeights(layers: Module[], i: number, flattenedFrom: number[] | null) {
-  return tf.tidy(() => {
-    const m = layers[i] as Module & { weight: tf.Variable; bias: tf.Variable | null };
+function expectedWeights(
+  layers: Module[],
+  i: number,
+  flattenedFrom: number[] | null,
+): { w: Float32Array; b: Float32Array | null; folded: boolean } {
+  const m = layers[i] as Module & { weight: tf.Variable; bias: tf.Variable | null };
+  const bn = layers[i + 1];
+  const [w, b] = tf.tidy(() => {
     let w: tf.Tensor;
     if (m.kind === 'Conv2d') w = tf.transpose(m.weight, [3, 2, 0, 1]);
     else if (flattenedFrom) {
@@ -74,18 +79,20 @@ function expectedWeights(layers: Module[], i: number, flattenedFrom: number[] | 
       w = tf.reshape(tf.transpose(tf.reshape(m.weight, [h, wd, c, -1]), [3, 2, 0, 1]), [-1, c * h * wd]);
     } else w = tf.transpose(m.weight);
     let b: tf.Tensor | null = m.bias ? m.bias.clone() : null;
-    const bn = layers[i + 1];
     if (bn instanceof BatchNorm) {
       const s = tf.div(bn.weight, tf.sqrt(tf.add(bn.runningVar, bn.eps)));
       w = tf.mul(w, tf.reshape(s, [-1, ...new Array(w.rank - 1).fill(1)]));
       b = tf.add(tf.mul(tf.sub(b ?? tf.zerosLike(s), bn.runningMean), s), bn.bias);
     }
-    return {
-      w: w.dataSync() as Float32Array,
-      b: b ? (b.dataSync() as Float32Array) : null,
-      folded: bn instanceof BatchNorm,
-    };
+    return b ? [w, b] : [w];
   });
+  const out = {
+    w: Float32Array.from(w.dataSync()),
+    b: b ? Float32Array.from(b.dataSync()) : null,
+    folded: bn instanceof BatchNorm,
+  };
+  tf.dispose([w, b].filter(Boolean) as tf.Tensor[]);
+  return out;
 }
 
 /** How many entries differ by more than `rel`·|expected| (+ 1e-7 absolute when rel > 0). */
@@ -195,8 +202,8 @@ describe.skipIf(!hasPython)('zoo models round-trip through NIR and the reference
             expect(mismatches(got, e.w, e.folded ? 1e-6 : 0), `body.${i} weight`).toBe(0);
             if (e.b) expect(mismatches(array(`body.${i}`, 'bias'), e.b, 1e-6), `body.${i} bias`).toBe(0);
             // sparsity in the metadata: the fraction of zero weights of the layer itself
-            const raw = (m as unknown as { weight: tf.Variable }).weight.dataSync();
-            const zeros = raw.reduce((n: number, v: number) => n + (v === 0 ? 1 : 0), 0) / raw.length;
+            const raw = Float32Array.from((m as unknown as { weight: tf.Variable }).weight.dataSync());
+            const zeros = raw.reduce((n, v) => n + (v === 0 ? 1 : 0), 0) / raw.length;
             expect(node.sparsity).toBeCloseTo(zeros, 12);
             if (pruned) expect(zeros).toBeGreaterThan(0.5);
             flattenedFrom = null;
