@@ -47,13 +47,7 @@ export function linearFromNhwc(
   outF: number,
   image: number[] | null,
 ): Float32Array {
-  const out = new Float32Array(inF * outF);
-  const order = featureOrder(inF, image);
-  for (let f = 0; f < inF; f++) {
-    const g = order[f];
-    for (let o = 0; o < outF; o++) out[o * inF + g] = w[f * outF + o];
-  }
-  return out;
+  return linearLayout(w, inF, outF, image, true);
 }
 
 /** NIR's [out, in] → our [in, out] (the inverse of linearFromNhwc). */
@@ -63,11 +57,18 @@ export function linearToNhwc(
   outF: number,
   image: number[] | null,
 ): Float32Array {
+  return linearLayout(w, inF, outF, image, false);
+}
+
+function linearLayout(w: Float32Array, inF: number, outF: number, image: number[] | null, toNir: boolean) {
   const out = new Float32Array(inF * outF);
   const order = featureOrder(inF, image);
   for (let f = 0; f < inF; f++) {
     const g = order[f];
-    for (let o = 0; o < outF; o++) out[f * outF + o] = w[o * inF + g];
+    for (let o = 0; o < outF; o++) {
+      if (toNir) out[o * inF + g] = w[f * outF + o];
+      else out[f * outF + o] = w[o * inF + g];
+    }
   }
   return out;
 }
