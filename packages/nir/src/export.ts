@@ -6,6 +6,7 @@ import {
   Flatten,
   GlobalAvgPool,
   GroupAverage,
+  LeakyIntegrator,
   Linear,
   MaxPool2d,
   type Module,
@@ -196,6 +197,17 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
     } else if (m instanceof Neuron) {
       add(path, neuronNode(m, shape, dt, roundTrip, path));
       spikes = true;
+    } else if (m instanceof LeakyIntegrator) {
+      add(path, {
+        type: 'LI',
+        params: {
+          tau: full(shape, m.tau * dt),
+          r: full(shape, m.decayInput ? 1 : m.tau),
+          v_leak: full(shape, m.vLeak),
+        },
+        metadata: {},
+      });
+      spikes = false;
     } else if (m instanceof MaxPool2d) {
       if (!spikes)
         unsupported(

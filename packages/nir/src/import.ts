@@ -33,7 +33,6 @@ export interface ImportedNir {
 const NOT_MAPPED: Record<string, string> = {
   CubaLIF: 'current-based (two-state) neurons have no synaptogen layer',
   CubaLI: 'current-based (two-state) neurons have no synaptogen layer',
-  LI: 'leaky integrators without spikes have no synaptogen layer',
   I: 'integrators without spikes have no synaptogen layer',
   Delay: 'synaptic delays have no synaptogen layer',
   Conv1d: '1-D convolutions have no synaptogen layer',
@@ -47,6 +46,7 @@ const KNOWN = [
   'Conv2d',
   'IF',
   'LIF',
+  'LI',
   'SumPool2d',
   'AvgPool2d',
   'Flatten',
@@ -288,6 +288,9 @@ class Importer {
       case 'LIF':
         this.neuron(name, node);
         return false;
+      case 'LI':
+        this.leakyIntegrator(name, node);
+        return false;
       case 'SumPool2d':
       case 'AvgPool2d':
         return this.pool(name, node, next);
@@ -520,24 +523,16 @@ class Importer {
       // v ← v + r·I per step, as Sinabs, Norse, snnTorch and SpiNNaker2 read NIR's IF
       spec = { type: 'IF', vThreshold, vReset };
     } else {
-      const tauSeconds = this.uniform(name, node, 'tau');
       const vLeak = this.uniform(name, node, 'v_leak');
       if (vLeak !== vReset)
         this.unsupported(
           name,
           `(LIF) v_leak ${vLeak} differs from v_reset ${vReset}; synaptogen's LIF leaks toward V_reset (SpikingJelly)`,
         );
-      const tau = Number((tauSeconds / this.dt).toPrecision(12));
-      if (!(tau > 1))
-        this.unsupported(
-          name,
-          `(LIF) tau ${tauSeconds} s is ${tau} steps of dt = ${this.dt} s; synaptogen's LIF needs more than 1 step (pass a smaller dt)`,
-        );
-      // Euler: v ← v + (dt/τ)(v_leak − v + r·I). decay_input divides the input by τ(steps) = τ/dt,
-      // so r = 1 maps directly, r = τ/dt is decay_input = false, any other r scales the input.
-      const decayInput = Math.abs(r - tau) > 1e-6 * tau;
+      const l = this.leak(name, node);
+      const { tau, decayInput } = l;
+      gain = l.gain;
       spec = { type: 'LIF', tau, vThreshold, vReset, decayInput };
-      gain = decayInput ? r : 1;
     }
     // synaptogen's own export: restore the exact spec (surrogate, detach_reset, PLIF) when it agrees
     const saved = parseNeuron(node.metadata.synaptogen_neuron);
@@ -558,6 +553,30 @@ class Importer {
     if (spec.type === 'PLIF' && w && typeof w === 'object' && 'data' in w)
       this.tensors.set(`body.${i}.w`, { data: Float32Array.from(w.data as Float32Array), shape: [] });
     this.spikes = true;
+  }
+
+  /** τ in steps and the input gain of an LI or LIF node (Euler's step of τ·dv/dt = v_leak − v + r·I). */
+  private leak(name: string, node: NirNode): { tau: number; decayInput: boolean; gain: number } {
+    const tauSeconds = this.uniform(name, node, 'tau');
+    const r = this.uniform(name, node, 'r');
+    const tau = Number((tauSeconds / this.dt).toPrecision(12));
+    if (!(tau > 1))
+      this.unsupported(
+        name,
+        `(${node.type}) tau ${tauSeconds} s is ${tau} steps of dt = ${this.dt} s; synaptogen needs more than 1 step (pass a smaller dt)`,
+      );
+    // decay_input divides the input by τ(steps) = τ/dt, so r = 1 maps directly, r = τ/dt is
+    // decay_input = false, any other r scales the input
+    const decayInput = Math.abs(r - tau) > 1e-6 * tau;
+    return { tau, decayInput, gain: decayInput ? r : 1 };
+  }
+
+  private leakyIntegrator(name: string, node: NirNode) {
+    const vLeak = this.uniform(name, node, 'v_leak');
+    const { tau, decayInput, gain } = this.leak(name, node);
+    if (gain !== 1) this.scaleInput(name, gain);
+    this.push(name, { type: 'LeakyIntegrator', tau, vLeak, decayInput }, 'LeakyIntegrator');
+    this.spikes = false;
   }
 
   /** Multiplies the preceding synaptic layer's weights and bias by `gain`, or adds a Scale layer. */

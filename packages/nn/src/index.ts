@@ -19,6 +19,7 @@ export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './la
 export { conv2dTrainable, filterGradient } from './layers/conv-route.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
 export { GlobalAvgPool } from './layers/global-pool.js';
+export { LeakyIntegrator } from './layers/leaky-integrator.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { createNode, Neuron, type NeuronSpec } from './layers/neuron.js';
 export { PreActBlock } from './layers/preact-block.js';

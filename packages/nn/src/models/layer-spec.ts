@@ -2,6 +2,7 @@ import { type SurrogateName, surrogate } from '@synaptogen/neurons';
 import { BatchNorm1d, BatchNorm2d } from '../layers/batchnorm.js';
 import { Conv2d } from '../layers/conv2d.js';
 import { GlobalAvgPool } from '../layers/global-pool.js';
+import { LeakyIntegrator } from '../layers/leaky-integrator.js';
 import { Linear } from '../layers/linear.js';
 import { Neuron, type NeuronSpec } from '../layers/neuron.js';
 import { PreActBlock } from '../layers/preact-block.js';
@@ -43,6 +44,7 @@ export type LayerSpec =
     }
   | { type: 'BatchNorm1d' | 'BatchNorm2d'; eps: number; momentum: number }
   | { type: 'Neuron'; neuron: NeuronSpecData }
+  | { type: 'LeakyIntegrator'; tau: number; vLeak: number; decayInput: boolean }
   | { type: 'MaxPool2d' | 'AvgPool2d' | 'SumPool2d'; kernelSize: number }
   | { type: 'Flatten' }
   | { type: 'GlobalAvgPool' }
@@ -94,6 +96,8 @@ export function describeLayer(m: Module): LayerSpec {
   if (m instanceof BatchNorm1d || m instanceof BatchNorm2d)
     return { type: m.kind as 'BatchNorm1d' | 'BatchNorm2d', eps: m.eps, momentum: m.momentum };
   if (m instanceof Neuron) return { type: 'Neuron', neuron: neuronSpecData(m) };
+  if (m instanceof LeakyIntegrator)
+    return { type: 'LeakyIntegrator', tau: m.tau, vLeak: m.vLeak, decayInput: m.decayInput };
   if (m instanceof MaxPool2d || m instanceof AvgPool2d || m instanceof SumPool2d)
     return { type: m.kind as 'MaxPool2d', kernelSize: m.kernelSize };
   if (m instanceof Flatten) return { type: 'Flatten' };
@@ -185,6 +189,9 @@ export function buildLayers(
       case 'Neuron':
         m = new Neuron(neuronSpec(spec.neuron));
         break;
+      case 'LeakyIntegrator':
+        m = new LeakyIntegrator(spec.tau, spec.vLeak, spec.decayInput);
+        break;
       case 'MaxPool2d':
       case 'AvgPool2d':
       case 'SumPool2d':
@@ -226,7 +233,7 @@ export function buildLayers(
         break;
       default:
         fail(
-          `unknown layer type; expected one of Linear, Conv2d, BatchNorm1d, BatchNorm2d, Neuron, MaxPool2d, AvgPool2d, SumPool2d, Flatten, GlobalAvgPool, Dropout, GroupAverage, Threshold, Scale, PreActBlock, Sequential`,
+          `unknown layer type; expected one of Linear, Conv2d, BatchNorm1d, BatchNorm2d, Neuron, LeakyIntegrator, MaxPool2d, AvgPool2d, SumPool2d, Flatten, GlobalAvgPool, Dropout, GroupAverage, Threshold, Scale, PreActBlock, Sequential`,
         );
     }
     shape = m!.outputShape(shape);

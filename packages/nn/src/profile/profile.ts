@@ -33,6 +33,7 @@ const PASS_THROUGH = new Set([
   'SumPool2d',
   'Threshold',
   'Scale',
+  'LeakyIntegrator',
   'Flatten',
   'Dropout',
   'GroupAverage',
