@@ -119,11 +119,24 @@ describe('synaptogen export / import / eval (built, run by node)', () => {
   it('the NIR paper CNN (Sinabs) classifies real N-MNIST recordings with 1 ms frames, and costs', () => {
     const ckpt = path.join(tmp, 'sinabs');
     json(cli('import', SINABS, '--out', ckpt, '--dataset', 'nmnist', '--json'));
-    // the first 100 of the 1000 recordings (all of them: `pnpm bench nir-sinabs`)
+    // the first 64 of the 1000 recordings (all of them: `pnpm bench nir-sinabs`)
     const r = json(
-      cli('eval', ckpt, '--split', 'train', '--frame-ms', '1', '--samples', '100', '--json', '-q'),
+      cli(
+        'eval',
+        ckpt,
+        '--split',
+        'train',
+        '--frame-ms',
+        '1',
+        '--samples',
+        '64',
+        '--batch-size',
+        '32',
+        '--json',
+        '-q',
+      ),
     );
-    expect(r).toMatchObject({ dataset: 'nmnist', split: 'train', testSamples: 100, frameMs: 1 });
+    expect(r).toMatchObject({ dataset: 'nmnist', split: 'train', testSamples: 64, frameMs: 1 });
     expect(r.testAccuracy).toBeGreaterThanOrEqual(0.95);
     const c = json(
       cli(
