@@ -17,7 +17,7 @@ export interface ImportNirOptions {
   dt?: number;
   /** Time steps for a static input (direct encoding); default the graph's `time_steps` metadata, else 1. */
   T?: number;
-  /** Model name in the checkpoint (default: the exported model's name, else "nir-model"). */
+  /** Model name in the checkpoint (default: the exported model's name, else the file's name without extension). */
   name?: string;
   /** File name for error messages. */
   file?: string;
@@ -136,7 +136,7 @@ class Importer {
     // a model exported from event frames keeps its [T, C, H, W] input
     const frames = meta?.inputShape?.length === 4 && meta.inputShape.slice(1).join() === inShape.join();
     const config: ModelConfig = {
-      name: this.options.name ?? meta?.name ?? 'nir-model',
+      name: this.options.name ?? meta?.name ?? fileStem(this.file) ?? 'nir-model',
       T: frames
         ? (meta.inputShape as number[])[0]
         : (this.options.T ?? num(this.graph.metadata.time_steps) ?? 1),
@@ -670,6 +670,15 @@ class Importer {
     this.flattenedFrom = rank === 3 ? [...this.shape] : null;
     this.shape = [product(this.shape)];
   }
+}
+
+/** `cnn_sinabs` for `.../cnn_sinabs.nir`. */
+function fileStem(file: string | undefined): string | undefined {
+  const base = file
+    ?.split(/[\\/]/)
+    .pop()
+    ?.replace(/\.[^.]*$/, '');
+  return base || undefined;
 }
 
 function num(v: Metadata[string] | undefined): number | undefined {
