@@ -8,6 +8,7 @@ import { gradrStep } from './benchmarks/gradr-step.js';
 import { gradrSweep } from './benchmarks/gradr-sweep.js';
 import { hardwareCost } from './benchmarks/hardware-cost.js';
 import { mainJob } from './benchmarks/main-job.js';
+import { nirSinabs } from './benchmarks/nir-sinabs.js';
 import { scaCifar } from './benchmarks/sca-cifar.js';
 import { scaNmnist } from './benchmarks/sca-nmnist.js';
 import { scaSpeedup } from './benchmarks/sca-speedup.js';
@@ -31,6 +32,7 @@ const BENCHMARKS: Benchmark[] = [
   scaCifar,
   scaSpeedup,
   scaNmnist,
+  nirSinabs,
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -27,12 +27,34 @@ export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './la
 export { conv2dTrainable, filterGradient } from './layers/conv-route.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
 export { GlobalAvgPool } from './layers/global-pool.js';
+export { LeakyIntegrator } from './layers/leaky-integrator.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { createNode, Neuron, type NeuronSpec } from './layers/neuron.js';
 export { PreActBlock } from './layers/preact-block.js';
+export { Scale } from './layers/scale.js';
 export { Sequential } from './layers/sequential.js';
 export { AvgPool2d, Dropout, Flatten, GroupAverage, MaxPool2d } from './layers/shape.js';
+export { SumPool2d } from './layers/sum-pool.js';
+export { Threshold } from './layers/threshold.js';
 export { type ChannelConsumer, type ChannelGroup, channelGroups } from './models/channel-groups.js';
+export {
+  type BuildLayersOptions,
+  bodyInputShape,
+  buildLayers,
+  describeLayer,
+  describeLayers,
+  type LayerSpec,
+  type NeuronSpecData,
+  neuronSpec,
+  neuronSpecData,
+} from './models/layer-spec.js';
+export {
+  type ModelDefinition,
+  modelDefinition,
+  type RegisterModelOptions,
+  registeredModelNames,
+  registerModel,
+} from './models/registry.js';
 export { type LossName, type ModelConfig, SpikingModel } from './models/spiking-model.js';
 export {
   buildModel,

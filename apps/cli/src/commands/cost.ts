@@ -19,11 +19,17 @@ import { loadCheckpoint } from '@synaptogen/nn/node';
 import type { Command } from 'commander';
 import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
-import { positiveInt } from '../train/options.js';
+import { positiveNumber } from '../eval/event-frames.js';
+import { fixedFrames } from '../eval/framed-model.js';
+import { oneOf, positiveInt } from '../train/options.js';
 
 export interface CostOptions {
   dataset?: string;
   dataDir?: string;
+  /** Event datasets: the split and frames to measure on (see `synaptogen eval`). */
+  split?: 'train' | 'test';
+  frameMs?: number;
+  timeBins?: number;
   samples: number;
   batchSize: number;
   chip: string;
@@ -48,7 +54,9 @@ interface Measured {
 }
 
 function datasetOf(dir: string, manifestMeta: Record<string, unknown>, flag: string | undefined): string {
-  const fromRun = (manifestMeta.run as { options?: { dataset?: unknown } } | undefined)?.options?.dataset;
+  const fromRun =
+    (manifestMeta.run as { options?: { dataset?: unknown } } | undefined)?.options?.dataset ??
+    manifestMeta.dataset;
   const name = flag ?? (typeof fromRun === 'string' ? fromRun : undefined);
   if (!name)
     throw new CliError(`checkpoint ${dir}: does not say which dataset it was trained on; pass --dataset`, 2);
@@ -68,7 +76,18 @@ async function measureCheckpoint(dir: string, o: CostOptions, log: (l: string) =
   for (const t of data.tensors.values()) t.dispose();
   try {
     const dataset = datasetOf(dir, data.manifest.meta, o.dataset);
-    const ds = await loadDataset(dataset, { dataDir: o.dataDir, split: 'test', limit: o.samples });
+    if (o.frameMs !== undefined || o.timeBins !== undefined) {
+      const f = await fixedFrames(model, { ...o, dataset, split: o.split ?? 'test', batchSize: o.batchSize });
+      log(
+        `${dir}: measuring spikes of ${model.config.name} on ${f.count} ${dataset} samples of ${f.T} frames`,
+      );
+      const measured = await profile(f.model, f.source, {
+        samples: f.count,
+        meta: { checkpoint: basename(resolve(dir)), dataset },
+      });
+      return { label: basename(resolve(dir)), profile: measured, importance: weightMagnitudes(model) };
+    }
+    const ds = await loadDataset(dataset, { dataDir: o.dataDir, split: o.split ?? 'test', limit: o.samples });
     const isImage = !ds.timesteps;
     const n = Math.min(ds.count, o.samples);
     log(`${dir}: measuring spikes of ${model.config.name} on ${n} ${dataset} test samples`);
@@ -203,6 +222,13 @@ export function registerCost(program: Command): void {
     .option('--dataset <name>', 'dataset to measure on (default: the one the checkpoint was trained on)')
     .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
     .option('--samples <n>', 'test samples to measure spikes on', positiveInt('--samples'), 1000)
+    .option('--split <name>', 'split to measure on', oneOf('--split', ['train', 'test'] as const), 'test')
+    .option(
+      '--frame-ms <ms>',
+      'event datasets: frames of this many ms (as `eval`)',
+      positiveNumber('--frame-ms'),
+    )
+    .option('--time-bins <n>', 'event datasets: this many time bins (as `eval`)', positiveInt('--time-bins'))
     .option('--batch-size <n>', 'samples per forward pass', positiveInt('--batch-size'), 100)
     .option('--chip <name|file>', 'loihi, loihi2, truenorth, spinnaker, or a chip JSON file', 'loihi')
     .option(

@@ -42,7 +42,8 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
   const engine = await startEngine(flags);
   const resumed = flags.resume ? await readResume(flags.resume) : undefined;
   const o = resumed ? resumedOptions(resumed.state.options, flags) : flags;
-  checkNames(o);
+  // a resumed model is rebuilt from its checkpoint (zoo, registered or stored as layers): no name check
+  checkNames(o, Boolean(resumed));
   const runLearner = await createRunLearner(o, Boolean(resumed));
   const out = resolve(o.out ?? `runs/${o.model}-${o.dataset}`);
   const data = await loadRunData(o);
@@ -91,8 +92,8 @@ function releaseAfterFailure(session: TrainingSession): void {
   }
 }
 
-function checkNames(o: TrainOptions): void {
-  if (!MODEL_NAMES.includes(o.model))
+function checkNames(o: TrainOptions, resumed: boolean): void {
+  if (!resumed && !MODEL_NAMES.includes(o.model))
     throw new CliError(`unknown model "${o.model}"; expected one of: ${MODEL_NAMES.join(', ')}`, 2);
   if (!isDatasetName(o.dataset))
     throw new CliError(`unknown dataset "${o.dataset}"; expected one of: ${DATASET_NAMES.join(', ')}`, 2);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Sequential } from '../layers/sequential.js';
 import { type ForwardContext, Module } from '../module.js';
+import { describeLayers, type LayerSpec } from './layer-spec.js';
+import { modelDefinition } from './registry.js';
 
 export type LossName = 'mse-rate' | 'cross-entropy';
 
@@ -19,6 +21,24 @@ export interface ModelConfig {
   loss: LossName;
   /** Free-form model-specific options (widths, neuron overrides...). */
   extra?: Record<string, unknown>;
+  /**
+   * The architecture as data, for models that are neither in the zoo nor registered: every
+   * `Sequential` of standard layers gets it (see `SpikingModel`), so its checkpoint restores anywhere.
+   */
+  layers?: LayerSpec[];
+}
+
+/**
+ * The config a model is saved with: a model of the zoo or a registered one is rebuilt by name; any
+ * other model carries its layers as data (when all of them have a data form).
+ */
+function withArchitecture(config: ModelConfig, body: Sequential): ModelConfig {
+  if (config.layers || modelDefinition(config.name)) return config;
+  try {
+    return { ...config, layers: describeLayers(body) };
+  } catch {
+    return config; // a custom layer kind: restorable once the model is registered (registerModel)
+  }
 }
 
 /**
@@ -29,12 +49,14 @@ export interface ModelConfig {
  */
 export class SpikingModel extends Module {
   readonly kind = 'SpikingModel';
+  readonly config: ModelConfig;
 
   constructor(
-    readonly config: ModelConfig,
+    config: ModelConfig,
     readonly body: Sequential,
   ) {
     super();
+    this.config = withArchitecture(config, body);
     this.addChild('body', body);
   }
 
@@ -44,11 +66,15 @@ export class SpikingModel extends Module {
 
   /**
    * `[N, ...inputShape]` (time-major `[T, N, C, H, W]` for time-varying input) → `[N, classes]`.
+   * A model of static input (`[C, H, W]` or `[features]`) also takes a time-varying input of any length,
+   * time-major `[T', N, ...inputShape]` (event frames, spike trains).
    * Resets neuron states first: each batch starts at rest.
    */
   override forward(x: tf.Tensor, ctx?: Partial<ForwardContext>): tf.Tensor {
-    const expected = this.config.inputShape;
-    const timeMajor = expected.length === 4;
+    const configured = this.config.inputShape;
+    const anyLength = configured.length !== 4 && x.rank === configured.length + 2;
+    const expected = anyLength ? [x.shape[0], ...configured] : configured;
+    const timeMajor = expected.length === 4 || anyLength;
     const sample = timeMajor ? [x.shape[0], ...x.shape.slice(2)] : x.shape.slice(1);
     if (x.rank !== expected.length + 1 || expected.some((d, i) => sample[i] !== d)) {
       const want = timeMajor
@@ -64,7 +90,7 @@ export class SpikingModel extends Module {
     let signal: { x: tf.Tensor; temporal: boolean };
     if (x.rank === 4) signal = { x: tf.transpose(x, [0, 2, 3, 1]), temporal: false };
     else if (x.rank === 5) signal = { x: tf.transpose(x, [0, 1, 3, 4, 2]), temporal: true };
-    else signal = { x, temporal: false };
+    else signal = { x, temporal: anyLength };
     const out = this.body.call(signal, full);
     return out.temporal ? tf.mean(out.x, 0) : out.x;
   }

@@ -8,6 +8,8 @@ import { Sequential } from '../layers/sequential.js';
 import { Dropout, Flatten, GroupAverage, MaxPool2d } from '../layers/shape.js';
 import type { Module } from '../module.js';
 import { Rng } from '../rng.js';
+import { bodyInputShape, buildLayers } from './layer-spec.js';
+import { type ModelDefinition, modelDefinition, registeredModelNames, registerZooModel } from './registry.js';
 import { type ModelConfig, SpikingModel } from './spiking-model.js';
 
 export interface CreateModelOptions {
@@ -35,12 +37,6 @@ const GRADR_LIF: NeuronSpec = {
 };
 /** SCA's neuron: IF, V_th = 1, hard reset to 0, detached reset, sigmoid (α = 4). */
 const SCA_IF: NeuronSpec = { type: 'IF', vThreshold: 1, vReset: 0, detachReset: true, surrogate: 'sigmoid' };
-
-interface ModelDefinition {
-  description: string;
-  defaults: Omit<ModelConfig, 'name' | 'seed' | 'extra'>;
-  build(cfg: ModelConfig, neuron: () => Neuron, rng: Rng, width: number): Module[];
-}
 
 /** The input shape without a leading T for event frames. */
 function frameShape(cfg: ModelConfig): [number, number, number] {
@@ -195,6 +191,7 @@ export const MODELS: Record<string, ModelDefinition> = {
   },
 };
 
+/** The zoo's names (registered models come on top: `registeredModelNames()`). */
 export const MODEL_NAMES = Object.keys(MODELS);
 
 const DEFAULT_NEURON: Record<string, NeuronSpec> = {
@@ -206,16 +203,21 @@ const DEFAULT_NEURON: Record<string, NeuronSpec> = {
   preresnet18: SCA_IF,
 };
 
+for (const [name, def] of Object.entries(MODELS))
+  registerZooModel(name, { ...def, neuron: DEFAULT_NEURON[name] });
+
 export class UnknownModelError extends Error {
   constructor(readonly modelName: string) {
-    super(`unknown model "${modelName}"; expected one of: ${MODEL_NAMES.join(', ')}`);
+    super(
+      `unknown model "${modelName}"; expected one of: ${registeredModelNames().join(', ')} (a model defined in code must be registered with registerModel before it is built or restored)`,
+    );
     this.name = 'UnknownModelError';
   }
 }
 
-/** Builds a model of the zoo by name, with a seeded initialisation. */
+/** Builds a model of the zoo (or a registered one) by name, with a seeded initialisation. */
 export function createModel(name: string, options: CreateModelOptions = {}): SpikingModel {
-  const def = MODELS[name];
+  const def = modelDefinition(name);
   if (!def) throw new UnknownModelError(name);
   const extra: Record<string, unknown> = {};
   if (options.width !== undefined) extra.width = options.width;
@@ -232,15 +234,25 @@ export function createModel(name: string, options: CreateModelOptions = {}): Spi
   return buildModel(cfg);
 }
 
-/** Rebuilds a model from its saved config (checkpoints). */
+/**
+ * Rebuilds a model from its saved config (checkpoints): from the architecture stored in `layers` when
+ * there is one, else from the zoo or a registered definition by name.
+ */
 export function buildModel(cfg: ModelConfig): SpikingModel {
-  const def = MODELS[cfg.name];
-  if (!def) throw new UnknownModelError(cfg.name);
   if (!Number.isInteger(cfg.T) || cfg.T < 1)
     throw new Error(`${cfg.name}: T must be a positive integer, got ${cfg.T}`);
   const rng = new Rng(cfg.seed);
+  if (cfg.layers) {
+    if (!Array.isArray(cfg.layers))
+      throw new Error(`${cfg.name}: config.layers must be an array of layer specs`);
+    const channels = cfg.extra?.channels as Record<string, number> | undefined;
+    const layers = buildLayers(cfg.layers, bodyInputShape(cfg.inputShape), rng, { path: 'body', channels });
+    return new SpikingModel(cfg, new Sequential(layers));
+  }
+  const def: ModelDefinition | undefined = modelDefinition(cfg.name);
+  if (!def) throw new UnknownModelError(cfg.name);
   const spec = {
-    ...DEFAULT_NEURON[cfg.name],
+    ...(def.neuron ?? { type: 'IF' }),
     ...((cfg.extra?.neuron as Partial<NeuronSpec>) ?? {}),
   } as NeuronSpec;
   const width = (cfg.extra?.width as number | undefined) ?? 1;

@@ -30,6 +30,10 @@ const PASS_THROUGH = new Set([
   'Neuron',
   'MaxPool2d',
   'AvgPool2d',
+  'SumPool2d',
+  'Threshold',
+  'Scale',
+  'LeakyIntegrator',
   'Flatten',
   'Dropout',
   'GroupAverage',
@@ -170,7 +174,8 @@ function measureBatch(model: SpikingModel, probes: Probe[], batch: Batch, caller
       } else if (layer.kind === 'GlobalAvgPool') {
         flattenedFrom = undefined;
       }
-      spikes = layer.kind === 'Neuron' || (spikes && KEEPS_SPIKES.has(layer.kind));
+      spikes =
+        layer.kind === 'Neuron' || layer.kind === 'Threshold' || (spikes && KEEPS_SPIKES.has(layer.kind));
       signal = layer.call(signal, ctx);
       const owner = byNeuron.get(i);
       if (owner) {
