@@ -67,6 +67,13 @@ export {
   ZERO_WEIGHT,
 } from './profile/profile.js';
 export { Rng } from './rng.js';
+export {
+  DivergenceError,
+  DivergenceGuard,
+  type DivergenceOptions,
+  type ExplodedWeights,
+  type StepPlace,
+} from './train/divergence.js';
 export { crossEntropy, LOSSES, type LossFn, lossByName, mseRate } from './train/loss.js';
 export {
   type Batch,
@@ -74,6 +81,7 @@ export {
   type EpochInfo,
   type EpochMetrics,
   type EpochOptions,
+  type EpochTotals,
   type FitOptions,
   type StepInfo,
   Trainer,

@@ -1,6 +1,7 @@
 import {
   type CheckpointData,
   CheckpointError,
+  type DivergenceOptions,
   type LossFn,
   modelTensors,
   type Optimizer,
@@ -58,6 +59,8 @@ export interface TrainingSessionOptions extends AttachLearnerOptions {
   loss?: LossFn | string;
   /** More trainer hooks after the learner (monitors, loggers). */
   hooks?: TrainingHooks[];
+  /** The trainer's divergence detection (on by default; see nn's `TrainerOptions.divergence`). */
+  divergence?: DivergenceOptions | false;
 }
 
 /** What a checkpoint stores of a session beyond the model's own tensors. */
@@ -87,6 +90,7 @@ export class TrainingSession {
         optimizer: this.optimizer,
         loss: options.loss,
         hooks: [this.learner, ...(options.hooks ?? [])],
+        divergence: options.divergence,
       });
     } catch (e) {
       this.learner.dispose();
