@@ -80,4 +80,6 @@ export interface LearnerPlugin {
   name: string;
   description?: string;
   create: LearnerFactory;
+  /** Set to replace a learner of the same name (a built-in such as "gradr"); without it that is refused. */
+  override?: boolean;
 }

@@ -1,5 +1,5 @@
-import type { CheckpointData, EpochMetrics } from '@synaptogen/nn';
-import { loadCheckpoint } from '@synaptogen/nn/node';
+import type { CheckpointData, EpochMetrics, EpochTotals } from '@synaptogen/nn';
+import { loadCheckpoint, recoverCheckpoint } from '@synaptogen/nn/node';
 import { CliError } from '../errors.js';
 import type { TrainOptions } from './options.js';
 
@@ -10,8 +10,28 @@ export interface RunState {
   step: number;
   trainSeconds: number;
   history: EpochMetrics[];
-  /** Set when a signal stopped an epoch: the batches of that epoch already trained (skipped on resume). */
-  interrupted?: { epoch: number; batches: number };
+  /**
+   * Set when a signal stopped an epoch: the batches of that epoch already trained (skipped on resume)
+   * and their running sums, so that the resumed epoch's metrics cover the whole epoch.
+   */
+  interrupted?: Interruption;
+}
+
+export interface Interruption extends Partial<Omit<EpochTotals, 'batches'>> {
+  epoch: number;
+  batches: number;
+}
+
+/** The sums an interrupted epoch continues from (none in checkpoints written before they were stored). */
+export function carriedTotals(i: Interruption | undefined): EpochTotals | undefined {
+  if (!i || i.lossSum === undefined || i.correct === undefined || i.samples === undefined) return undefined;
+  return {
+    lossSum: i.lossSum,
+    correct: i.correct,
+    samples: i.samples,
+    seconds: i.seconds ?? 0,
+    batches: i.batches,
+  };
 }
 
 export interface Resumed {
@@ -20,8 +40,9 @@ export interface Resumed {
   state: RunState;
 }
 
-/** Reads a run's checkpoint for `--resume`. */
+/** Reads a run's checkpoint for `--resume`, after tidying what an interrupted save left there. */
 export async function readResume(dir: string): Promise<Resumed> {
+  await recoverCheckpoint(dir);
   const data = await loadCheckpoint(dir);
   const state = data.manifest.meta.run as RunState | undefined;
   if (!state || typeof state.completedEpochs !== 'number' || !state.options) {
@@ -45,5 +66,8 @@ export function resumedOptions(saved: TrainOptions, flags: TrainOptions): TrainO
     resume: flags.resume,
     backend: flags.backend,
     simd: flags.simd,
+    overwrite: flags.overwrite,
+    warnWeightsAbove: flags.warnWeightsAbove,
+    learnerTimeout: flags.learnerTimeout,
   };
 }

@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { constants } from 'node:os';
 import { batchCount, DATASET_NAMES, isDatasetName } from '@synaptogen/datasets/node';
 import {
   Adam,
   type BackendInfo,
   createModel,
+  DivergenceError,
   MODEL_NAMES,
   type Optimizer,
   restoreModel,
@@ -20,41 +21,60 @@ import { EpochProgress } from './progress.js';
 import { saveRun } from './run-checkpoint.js';
 import { inputShapeOf, loadRunData, type RunData, testBatches, trainBatches } from './run-data.js';
 import { createRunLearner, type RunLearner } from './run-learner.js';
-import { type Resumed, type RunState, readResume, resumedOptions } from './run-state.js';
+import { prepareOutput, type RunOutput, releaseOutput } from './run-output.js';
+import { carriedTotals, type Resumed, type RunState, readResume, resumedOptions } from './run-state.js';
 import { epochLine, recordLearnerReport, summarize, type TrainSummary } from './run-summary.js';
 
 export type { TrainSummary } from './run-summary.js';
 
-/** Thrown after Ctrl-C once the checkpoint of the unfinished epoch is saved. */
+/** Thrown after Ctrl-C, SIGTERM or SIGHUP once the checkpoint of the unfinished epoch is saved. */
 export class Interrupted extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** 128 + the signal's number, as a shell reports a process stopped by it (130, 143, 129). */
+    readonly exitCode: number,
+  ) {
     super(message);
     this.name = 'Interrupted';
   }
 }
 
+/** Exit code of a run stopped by divergence (1: bad input, 2: bad arguments, 130/143/129: signals). */
+export const DIVERGED_EXIT_CODE = 3;
+
+/** The signals that stop a run cleanly: a terminal's Ctrl-C, a scheduler's or container's stop, a closed terminal. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
 /**
  * `synaptogen train`: starts the engine, builds (or resumes) the model and its learner, trains with
  * BPTT and checkpoints after each epoch. Each step is a function of its own below.
  */
-export async function runTraining(flags: TrainOptions, log: (line: string) => void): Promise<TrainSummary> {
+export async function runTraining(
+  flags: TrainOptions,
+  log: (line: string) => void,
+  warn: (line: string) => void = log,
+): Promise<TrainSummary> {
   // the backend first: reading a checkpoint creates tensors
   const engine = await startEngine(flags);
   const resumed = flags.resume ? await readResume(flags.resume) : undefined;
   const o = resumed ? resumedOptions(resumed.state.options, flags) : flags;
   checkNames(o);
   const runLearner = await createRunLearner(o, Boolean(resumed));
-  const out = resolve(o.out ?? `runs/${o.model}-${o.dataset}`);
-  const data = await loadRunData(o);
-  const model = resumed ? restoreModel(resumed.dir, resumed.data) : newModel(o, data);
-  const perEpoch = batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit });
-  const session = openSession(model, runLearner, o, perEpoch * o.epochs);
-  const state: RunState = resumed
-    ? { ...resumed.state, options: o }
-    : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [] };
-  if (resumed) restoreSession(session, resumed);
-  session.trainer.step = state.step;
+  const output = await prepareOutput(o);
+  const out = output.dir;
+  let session: TrainingSession | undefined;
+  let state: RunState | undefined;
   try {
+    const data = await loadRunData(o);
+    const model = resumed ? restoreModel(resumed.dir, resumed.data) : newModel(o, data);
+    const perEpoch = batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit });
+    session = openSession(model, runLearner, o, perEpoch * o.epochs, warn);
+    state = resumed
+      ? { ...resumed.state, options: o }
+      : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [] };
+    if (resumed) restoreSession(session, resumed);
+    session.trainer.step = state.step;
     const stopped = await trainEpochs({
       session,
       data,
@@ -66,15 +86,39 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
       source: runLearner.source,
     });
     if (stopped) {
+      const { epoch, batches, signal } = stopped;
       throw new Interrupted(
-        `interrupted in epoch ${stopped.epoch + 1} after ${stopped.batches} of ${perEpoch} batches; checkpoint saved to ${out}; ` +
-          `continue with: synaptogen train --resume ${out} --epochs ${o.epochs}`,
+        `${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`} in epoch ${epoch + 1} after ${batches} of ${perEpoch} batches; ` +
+          `checkpoint saved to ${out}; continue with: synaptogen train --resume ${out} --epochs ${o.epochs}`,
+        128 + constants.signals[signal],
       );
     }
     return summarize(state, model, session.learner, engine as BackendInfo, out);
+  } catch (e) {
+    if (e instanceof DivergenceError) throw divergedError(e, o, output, state, Boolean(resumed));
+    throw e;
   } finally {
-    session.dispose();
+    session?.dispose();
+    await releaseOutput(output);
   }
+}
+
+/** The one line a diverged run ends with: where, what, and which checkpoint is the last good one. */
+function divergedError(
+  e: DivergenceError,
+  o: TrainOptions,
+  out: RunOutput,
+  state: RunState | undefined,
+  resumed: boolean,
+): CliError {
+  const saved = state && (state.completedEpochs > 0 || state.interrupted || resumed);
+  const kept = saved
+    ? `the last good checkpoint is kept in ${out.dir} (${state.completedEpochs} epoch(s) completed${state.interrupted ? `, ${state.interrupted.batches} batches of epoch ${state.interrupted.epoch + 1}` : ''})`
+    : 'no checkpoint was written (it diverged before the first save)';
+  return new CliError(
+    `${e.message}; stopped without saving: ${kept}; try a lower --lr (it is ${o.lr})`,
+    DIVERGED_EXIT_CODE,
+  );
 }
 
 function checkNames(o: TrainOptions): void {
@@ -107,6 +151,7 @@ function openSession(
   r: RunLearner,
   o: TrainOptions,
   totalSteps: number,
+  warn: (line: string) => void,
 ): TrainingSession {
   try {
     return new TrainingSession({
@@ -116,6 +161,7 @@ function openSession(
       lr: o.lr,
       seed: o.seed,
       totalSteps,
+      divergence: { warnAbove: o.warnWeightsAbove, onWarning: (w) => warn(`warning: ${w.message}`) },
     });
   } catch (e) {
     model.dispose();
@@ -152,10 +198,13 @@ interface EpochLoop {
 }
 
 /**
- * Trains the remaining epochs, checkpointing after each. Ctrl-C finishes the running step, saves a
- * checkpoint of the unfinished epoch and returns where it stopped (a second Ctrl-C kills).
+ * Trains the remaining epochs, checkpointing after each. Ctrl-C, SIGTERM or SIGHUP finishes the
+ * running step, saves a checkpoint of the unfinished epoch (with its running sums) and returns where
+ * it stopped; a second signal kills at once.
  */
-async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: number } | null> {
+async function trainEpochs(
+  loop: EpochLoop,
+): Promise<{ epoch: number; batches: number; signal: StopSignal } | null> {
   const { session, data, state, o, out, perEpoch, log } = loop;
   const { trainer, learner, model } = session;
   const progress = new EpochProgress(!o.quiet && Boolean(process.stderr.isTTY));
@@ -163,27 +212,42 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
   if (start >= o.epochs)
     log(`checkpoint ${out} already has ${start} epochs; nothing to train (raise --epochs)`);
   const stop = new AbortController();
-  const onSigint = () => {
+  let received: StopSignal = 'SIGINT';
+  const onSignal = (signal: StopSignal) => {
+    received = signal;
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     progress.stop();
-    log('Ctrl-C: stopping after this step and saving a checkpoint (press again to quit at once)');
+    log(
+      `${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping after this step and saving a checkpoint (a second signal quits at once)`,
+    );
     stop.abort();
   };
-  process.once('SIGINT', onSigint);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  const carry = carriedTotals(state.interrupted);
   let currentEpoch = start;
-  let batchesDone = 0;
+  let epochStart = performance.now();
+  // running sums of the current epoch, saved with an interrupted epoch
+  let totals = { lossSum: 0, correct: 0, samples: 0, batches: 0 };
+  // batches skipped that the trainer does not count (checkpoints from before the sums were stored)
+  let uncounted = 0;
   log(
     `training ${o.model} on ${o.dataset} (${perEpoch} batches per epoch) with learner ${learner.name}` +
-      (Object.keys(learner.options).length ? ` ${JSON.stringify(learner.options)}` : ''),
+      (Object.keys(learner.options).length ? ` ${JSON.stringify(learner.options)}` : '') +
+      `; checkpoints go to ${out}`,
   );
   try {
     await trainer.fit({
       epochs: o.epochs,
       startEpoch: start,
       signal: stop.signal,
+      carry,
       train: (epoch) => {
         currentEpoch = epoch;
         const skip = state.interrupted?.epoch === epoch ? state.interrupted.batches : 0;
-        batchesDone = skip;
+        const resumedHere = epoch === start && carry;
+        totals = resumedHere ? { ...carry } : { lossSum: 0, correct: 0, samples: 0, batches: skip };
+        uncounted = resumedHere ? 0 : skip;
+        epochStart = performance.now() - 1000 * (resumedHere ? carry.seconds : 0);
         progress.start(epoch + 1, o.epochs, perEpoch);
         const source = trainBatches(data, o, epoch);
         return skip ? skipBatches(source, skip) : source;
@@ -191,15 +255,21 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
       test: () => testBatches(data, o),
       schedule: o.lrStep ? stepLr(o.lr, o.lrStep, o.lrGamma) : undefined,
       onBatch: (info) => {
-        batchesDone++;
+        totals = {
+          lossSum: info.lossSum,
+          correct: info.correct,
+          samples: info.samples,
+          batches: uncounted + info.batchIndex + 1,
+        };
+        const done = totals.batches;
         // connectivity costs a pass over the weights: refresh it every 25 batches, only for the bar
         const conn =
-          progress.active && (batchesDone === 1 || batchesDone % 25 === 0)
+          progress.active && (done === 1 || done % 25 === 0)
             ? measureConnectivity(model.prunableWeights()).connectivity
             : undefined;
-        progress.update(batchesDone, info.loss, info.samples ? info.correct / info.samples : 0, conn);
-        if (o.logEvery && batchesDone % o.logEvery === 0)
-          log(`epoch ${info.epoch + 1} batch ${batchesDone}/${perEpoch} loss ${info.loss.toFixed(5)}`);
+        progress.update(done, info.loss, info.samples ? info.correct / info.samples : 0, conn);
+        if (o.logEvery && done % o.logEvery === 0)
+          log(`epoch ${info.epoch + 1} batch ${done}/${perEpoch} loss ${info.loss.toFixed(5)}`);
       },
       onEpoch: async (m) => {
         progress.stop();
@@ -215,12 +285,13 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
       },
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     progress.stop();
   }
   if (!stop.signal.aborted || state.completedEpochs >= o.epochs) return null;
-  state.interrupted = { epoch: currentEpoch, batches: batchesDone };
+  const seconds = (performance.now() - epochStart) / 1000;
+  state.interrupted = { epoch: currentEpoch, ...totals, seconds };
   state.step = trainer.step;
   await saveRun(out, session, loop.source, state);
-  return state.interrupted;
+  return { epoch: currentEpoch, batches: totals.batches, signal: received };
 }
