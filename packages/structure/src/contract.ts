@@ -67,6 +67,11 @@ export interface StructureLearner extends TrainingHooks {
   /** Current connectivity, and pruned/regrown counts since the previous call (which resets them). */
   report(): LearnerReport;
   getState(): LearnerState;
+  /**
+   * The live float tensors of the learner's state that follow training (Grad R's θ and its Adam
+   * moments), checked for NaN/±Infinity after every step with the model's; no copies, no side effects.
+   */
+  stateTensors?(): Iterable<[string, tf.Tensor]>;
   /** Restores a state from `getState()` after `attach` on the same model; the tensors are copied. */
   setState(state: LearnerState): void;
   dispose(): void;

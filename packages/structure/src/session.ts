@@ -90,13 +90,23 @@ export class TrainingSession {
         optimizer: this.optimizer,
         loss: options.loss,
         hooks: [this.learner, ...(options.hooks ?? [])],
-        divergence: options.divergence,
+        divergence:
+          options.divergence === false
+            ? false
+            : { tensors: () => this.checkedTensors(), ...options.divergence },
       });
     } catch (e) {
       this.learner.dispose();
       this.optimizer.dispose();
       throw e;
     }
+  }
+
+  /** What the divergence check reads after every step: the model's, the optimizer's and the learner's live state. */
+  private *checkedTensors(): Iterable<[string, tf.Tensor]> {
+    yield* this.model.stateTensors() as [string, tf.Tensor][];
+    for (const [k, v] of this.optimizer.slots.entries()) yield [`optimizer/${k}`, v];
+    for (const [k, v] of this.learner.stateTensors?.() ?? []) yield [`learner/${k}`, v];
   }
 
   /**

@@ -38,6 +38,7 @@ const TEMP_MANIFEST = /^manifest\.json\.tmp-[0-9a-f]{12}$/;
 export const SAVE_STEPS = [
   'weights-partial',
   'weights-written',
+  'manifest-partial',
   'manifest-written',
   'switched',
   'cleaned',
@@ -96,7 +97,9 @@ export async function saveCheckpoint(
   try {
     await writeDurable(weights, data, () => crashPoint('weights-partial'));
     crashPoint('weights-written');
-    await writeDurable(temp, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+    await writeDurable(temp, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`), () =>
+      crashPoint('manifest-partial'),
+    );
     crashPoint('manifest-written');
     await rename(temp, join(target, MANIFEST_FILE));
   } catch (e) {

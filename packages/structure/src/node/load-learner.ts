@@ -47,6 +47,7 @@ const HOOKS = new Set([
   'endEpoch',
   'report',
   'getState',
+  'stateTensors',
   'setState',
   'dispose',
 ]);
