@@ -15,7 +15,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  checkpointTensors,
   cli,
   cliAsync,
   dataRoot,
