@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { datasetsThroughput } from './benchmarks/datasets-throughput.js';
+import { divergenceCheck } from './benchmarks/divergence-check.js';
 import { gradrMnist } from './benchmarks/gradr-mnist.js';
 import { gradrStep } from './benchmarks/gradr-step.js';
 import { hardwareCost } from './benchmarks/hardware-cost.js';
@@ -23,6 +24,7 @@ const BENCHMARKS: Benchmark[] = [
   wasmPeer,
   gradrMnist,
   gradrStep,
+  divergenceCheck,
   hardwareCost,
   scaCifar,
   scaSpeedup,
