@@ -47,6 +47,8 @@ const RUN = [
   '100',
 ];
 const PER_EPOCH = 40;
+/** The shortest real run: one epoch of 64 samples. */
+const TINY = ['--train-limit', '64', '--test-limit', '50', '--quiet'];
 const e1 = join(root, 'e1');
 const e2 = join(root, 'e2');
 let e2History: Array<Record<string, unknown>>;
@@ -115,9 +117,7 @@ describe('divergence', () => {
 
   it('--lr 1e308 stops at step 1 with nothing saved (the default run directory is removed again)', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'synaptogen-diverge-'));
-    const r = cli(['train', '--lr', '1e308', '--train-limit', '64', '--test-limit', '50', '--quiet'], {
-      cwd,
-    });
+    const r = cli(['train', '--lr', '1e308', ...TINY], { cwd });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(
       /^synaptogen: training diverged at step 1 \(epoch 1, batch 1\): body\.1\.weight has NaN values .*; stopped without saving: no checkpoint was written \(it diverged before the first save\); try a lower --lr \(it is 1e\+308\)\n$/,
@@ -126,18 +126,7 @@ describe('divergence', () => {
   });
 
   it('--lr 1e6 trains on with one "weights exploded" warning', () => {
-    const r = cli([
-      'train',
-      '--lr',
-      '1e6',
-      '--train-limit',
-      '64',
-      '--test-limit',
-      '50',
-      '--quiet',
-      '--out',
-      join(root, 'lr6'),
-    ]);
+    const r = cli(['train', '--lr', '1e6', ...TINY, '--out', join(root, 'lr6')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
       /^synaptogen: warning: weights exploded at step 1 \(epoch 1, batch 1\): max \|w\| of body\.\d\.weight is \d\.\d\de\+\d+ \(above 1000\)/,
@@ -181,23 +170,13 @@ describe('existing runs and checkpoints', () => {
     const dir = join(root, 'existing');
     cpSync(e1, dir, { recursive: true });
     const before = readFileSync(join(dir, 'manifest.json'), 'utf8');
-    const r = cli(['train', '--train-limit', '64', '--test-limit', '50', '--quiet', '--out', dir]);
+    const r = cli(['train', ...TINY, '--out', dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       `synaptogen: --out ${dir}: already holds a run of gradr-mnist-mlp on mnist, 1 epoch(s); continue it with --resume ${dir}, or replace it with --overwrite\n`,
     );
     expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(before);
-    const ow = cli([
-      'train',
-      '--train-limit',
-      '64',
-      '--test-limit',
-      '50',
-      '--quiet',
-      '--out',
-      dir,
-      '--overwrite',
-    ]);
+    const ow = cli(['train', ...TINY, '--out', dir, '--overwrite']);
     expect(ow.code, ow.stderr).toBe(0);
     expect(manifestOf(dir).meta.run.options.learner).toBe('dense');
     expect(files(dir)).toEqual(['manifest.json', manifestOf(dir).weightsFile].sort());
@@ -205,7 +184,7 @@ describe('existing runs and checkpoints', () => {
 
   it('runs started together without --out get a directory each', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'synaptogen-default-out-'));
-    const args = ['train', '--train-limit', '64', '--test-limit', '50', '--quiet', '--json'];
+    const args = ['train', ...TINY, '--json'];
     const [a, b] = await Promise.all([cliAsync(args, { cwd }), cliAsync(args, { cwd })]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
@@ -263,7 +242,6 @@ export default {
     );
     return file;
   };
-  const short = ['--train-limit', '64', '--test-limit', '50', '--quiet'];
   const cases: Array<[string, string[], number, RegExp]> = [
     [
       'a report with NaN connectivity',
@@ -311,7 +289,7 @@ export default {
   ];
   for (const [label, args, code, message] of cases) {
     it(label, () => {
-      const r = cli(['train', ...short, ...args, '--out', join(dir, 'never')]);
+      const r = cli(['train', ...TINY, ...args, '--out', join(dir, 'never')]);
       expect(r.code, r.stderr).toBe(code);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
