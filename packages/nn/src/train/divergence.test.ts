@@ -146,3 +146,20 @@ describe('epoch totals carried across an interruption', () => {
     expect(rest.trainSeconds).toBeGreaterThanOrEqual(0.5);
   });
 });
+
+describe('a sum that overflows while every value is finite', () => {
+  it('is an explosion warning naming the tensor, not a divergence', () => {
+    const warnings: ExplodedWeights[] = [];
+    const { model, trainer, dispose } = setup('sgd', 1e-9, {
+      divergence: { onWarning: (w) => warnings.push(w) },
+    });
+    const w = model.namedParameters().find(([n]) => n === 'body.1.weight')?.[1] as tf.Variable;
+    tf.tidy(() => w.assign(tf.fill(w.shape, 3e37))); // finite, but 51,200 of them sum past float32
+    expect(() => trainer.trainStep(batchOf(1))).not.toThrow();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].message).toMatch(
+      /max \|w\| of body\.1\.weight is 3\.00e\+37 \(their sum overflows float32\)/,
+    );
+    dispose();
+  });
+});

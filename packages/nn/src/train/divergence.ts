@@ -44,14 +44,17 @@ export interface DivergenceOptions {
   onWarning?: (w: ExplodedWeights) => void;
 }
 
-function kindOf(values: ArrayLike<number>): string | null {
+/** NaN, ±Infinity or neither in `values`, and the largest finite |v| (for the overflow case). */
+function scan(values: ArrayLike<number>): { kind: string | null; maxAbs: number } {
   let inf = false;
+  let maxAbs = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Number.isNaN(v)) return 'NaN';
+    if (Number.isNaN(v)) return { kind: 'NaN', maxAbs };
     if (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY) inf = true;
+    else if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
   }
-  return inf ? 'infinite' : null;
+  return { kind: inf ? 'infinite' : null, maxAbs };
 }
 
 /**
@@ -97,13 +100,15 @@ export class DivergenceGuard {
   /** The exact search: which tensors hold NaN or ±Infinity (none: the sum only overflowed). */
   private locate(checked: [string, tf.Tensor][], place: StepPlace): void {
     const bad: { name: string; kind: string }[] = [];
+    let largest = { name: '', maxAbs: 0 };
     for (const [name, t] of checked) {
-      const kind = kindOf(t.dataSync());
+      const { kind, maxAbs } = scan(t.dataSync());
       if (kind) bad.push({ name, kind });
+      if (maxAbs > largest.maxAbs) largest = { name, maxAbs };
     }
     if (!bad.length) {
-      // finite values whose sum overflows float32 (|w| ~ 1e32 and beyond): exploded, not yet lost
-      if (!this.warned) this.warn('some layer', Number.POSITIVE_INFINITY, place);
+      // finite values whose sum overflows float32 (|v| ~ 1e32 and beyond): exploded, not yet lost
+      if (!this.warned) this.warn(largest.name, largest.maxAbs, place);
       return;
     }
     const layerOf = (name: string) => this.layers.find((l) => name === l || name.endsWith(`/${l}`));
@@ -127,9 +132,10 @@ export class DivergenceGuard {
   private warn(layer: string, maxAbs: number, place: StepPlace): void {
     this.warned = true;
     const threshold = this.options.warnAbove ?? Number.POSITIVE_INFINITY;
+    const why = maxAbs > threshold ? `above ${threshold}` : 'their sum overflows float32';
     const message =
       `weights exploded at ${where(place)}: max |w| of ${layer} is ${maxAbs.toPrecision(3)} ` +
-      `(above ${threshold}); training goes on, but a lower learning rate is probably needed`;
+      `(${why}); training goes on, but a lower learning rate is probably needed`;
     this.options.onWarning?.({ ...place, layer, maxAbs, threshold, message });
   }
 }
