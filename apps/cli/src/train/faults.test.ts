@@ -113,6 +113,14 @@ describe('divergence', () => {
     await expectLoadable(dir);
     expectSameTensors(good, dir);
     expect(timeless(manifestOf(dir).meta.run.history)).toEqual(timeless(manifestOf(good).meta.run.history));
+    // resumed, the same step diverges again, and the checkpoint it resumed from stays as it was
+    const manifest = readFileSync(join(dir, 'manifest.json'), 'utf8');
+    const again = cli(['train', '--resume', dir, '--epochs', '3', '--quiet']);
+    expect(again.code, again.stderr).toBe(3);
+    expect(again.stderr).toMatch(
+      /at step 50 .*; stopped without saving: the checkpoint it resumed from, .*nan, is unchanged;/,
+    );
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(manifest);
   });
 
   it('--lr 1e308 stops at step 1 with nothing saved (the default run directory is removed again)', () => {

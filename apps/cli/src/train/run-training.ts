@@ -21,7 +21,7 @@ import { EpochProgress } from './progress.js';
 import { saveRun } from './run-checkpoint.js';
 import { inputShapeOf, loadRunData, type RunData, testBatches, trainBatches } from './run-data.js';
 import { createRunLearner, type RunLearner } from './run-learner.js';
-import { prepareOutput, type RunOutput, releaseOutput } from './run-output.js';
+import { prepareOutput, releaseOutput } from './run-output.js';
 import { carriedTotals, type Resumed, type RunState, readResume, resumedOptions } from './run-state.js';
 import { epochLine, recordLearnerReport, summarize, type TrainSummary } from './run-summary.js';
 
@@ -64,27 +64,19 @@ export async function runTraining(
   const output = await prepareOutput(o);
   const out = output.dir;
   let session: TrainingSession | undefined;
-  let state: RunState | undefined;
+  let loop: EpochLoop | undefined;
   try {
     const data = await loadRunData(o);
     const model = resumed ? restoreModel(resumed.dir, resumed.data) : newModel(o, data);
     const perEpoch = batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit });
     session = openSession(model, runLearner, o, perEpoch * o.epochs, warn);
-    state = resumed
+    const state: RunState = resumed
       ? { ...resumed.state, options: o }
       : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [] };
     if (resumed) restoreSession(session, resumed);
     session.trainer.step = state.step;
-    const stopped = await trainEpochs({
-      session,
-      data,
-      state,
-      o,
-      out,
-      perEpoch,
-      log,
-      source: runLearner.source,
-    });
+    loop = { session, data, state, o, out, perEpoch, log, source: runLearner.source };
+    const stopped = await trainEpochs(loop);
     if (stopped) {
       const { epoch, batches, signal } = stopped;
       throw new Interrupted(
@@ -95,7 +87,7 @@ export async function runTraining(
     }
     return summarize(state, model, session.learner, engine as BackendInfo, out);
   } catch (e) {
-    if (e instanceof DivergenceError) throw divergedError(e, o, output, state, Boolean(resumed));
+    if (e instanceof DivergenceError) throw divergedError(e, o, loop, resumed?.dir);
     throw e;
   } finally {
     session?.dispose();
@@ -107,14 +99,16 @@ export async function runTraining(
 function divergedError(
   e: DivergenceError,
   o: TrainOptions,
-  out: RunOutput,
-  state: RunState | undefined,
-  resumed: boolean,
+  loop?: EpochLoop,
+  resumedFrom?: string,
 ): CliError {
-  const saved = state && (state.completedEpochs > 0 || state.interrupted || resumed);
-  const kept = saved
-    ? `the last good checkpoint is kept in ${out.dir} (${state.completedEpochs} epoch(s) completed${state.interrupted ? `, ${state.interrupted.batches} batches of epoch ${state.interrupted.epoch + 1}` : ''})`
-    : 'no checkpoint was written (it diverged before the first save)';
+  const state = loop?.state;
+  const kept =
+    loop?.saved && state
+      ? `the last good checkpoint is kept in ${loop.out} (${state.completedEpochs} epoch(s) completed${state.interrupted ? `, ${state.interrupted.batches} batches of epoch ${state.interrupted.epoch + 1}` : ''})`
+      : resumedFrom
+        ? `the checkpoint it resumed from, ${resumedFrom}, is unchanged`
+        : 'no checkpoint was written (it diverged before the first save)';
   return new CliError(
     `${e.message}; stopped without saving: ${kept}; try a lower --lr (it is ${o.lr})`,
     DIVERGED_EXIT_CODE,
@@ -187,6 +181,8 @@ async function* skipBatches<T>(source: AsyncIterable<T>, n: number): AsyncGenera
 }
 
 interface EpochLoop {
+  /** Set once this run has saved a checkpoint into `out`. */
+  saved?: boolean;
   session: TrainingSession;
   data: RunData;
   state: RunState;
@@ -281,6 +277,7 @@ async function trainEpochs(
         state.trainSeconds += m.trainSeconds;
         state.interrupted = undefined;
         await saveRun(out, session, loop.source, state);
+        loop.saved = true;
         log(epochLine(m, o.epochs));
       },
     });
