@@ -68,10 +68,13 @@ export interface StructureLearner extends TrainingHooks {
   report(): LearnerReport;
   getState(): LearnerState;
   /**
-   * The live float tensors of the learner's state that follow training (Grad R's θ and its Adam
-   * moments), checked for NaN/±Infinity after every step with the model's; no copies, no side effects.
+   * The live tensors of the learner's state that the host's divergence check reads after every step,
+   * beside the model's: those whose NaN/±Infinity would not show in the model's weights within the
+   * step (Grad R's θ, since w = s·ReLU(θ) hides −∞; its Adam's v, whose +∞ only stalls an update).
+   * With it, the host skips the parameters the learner owns (`ownedParameters`): the learner computes
+   * them from these tensors, so these must cover them. No copies, no side effects.
    */
-  stateTensors?(): Iterable<[string, tf.Tensor]>;
+  divergenceTensors?(): Iterable<[string, tf.Tensor]>;
   /** Restores a state from `getState()` after `attach` on the same model; the tensors are copied. */
   setState(state: LearnerState): void;
   dispose(): void;

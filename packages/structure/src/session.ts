@@ -79,11 +79,13 @@ export class TrainingSession {
   readonly learner: StructureLearner;
   readonly optimizer: Optimizer;
   readonly trainer: Trainer;
+  private readonly ownedByLearner: ReadonlySet<string>;
 
   constructor(options: TrainingSessionOptions) {
     this.model = options.model;
     this.learner = options.learner ?? new Dense();
     this.optimizer = attachLearner(this.model, this.learner, options.optimizer, options);
+    this.ownedByLearner = this.learner.ownedParameters?.() ?? new Set();
     try {
       this.trainer = new Trainer({
         model: this.model,
@@ -93,7 +95,7 @@ export class TrainingSession {
         divergence:
           options.divergence === false
             ? false
-            : { tensors: () => this.checkedTensors(), ...options.divergence },
+            : { tensors: () => this.divergenceTensors(), ...options.divergence },
       });
     } catch (e) {
       this.learner.dispose();
@@ -102,11 +104,17 @@ export class TrainingSession {
     }
   }
 
-  /** What the divergence check reads after every step: the model's, the optimizer's and the learner's live state. */
-  private *checkedTensors(): Iterable<[string, tf.Tensor]> {
-    yield* this.model.stateTensors() as [string, tf.Tensor][];
-    for (const [k, v] of this.optimizer.slots.entries()) yield [`optimizer/${k}`, v];
-    for (const [k, v] of this.learner.stateTensors?.() ?? []) yield [`learner/${k}`, v];
+  /**
+   * What the divergence check reads after every step: the model's parameters and buffers, and the
+   * optimizer's and the learner's state whose non-finite values would not show in them.
+   */
+  *divergenceTensors(): Iterable<[string, tf.Tensor]> {
+    // a learner that names its own tensors covers the parameters it computes from them (Grad R: θ → w)
+    const own = this.learner.divergenceTensors?.();
+    const skip = own ? this.ownedByLearner : undefined;
+    for (const [name, t] of this.model.stateTensors()) if (!skip?.has(name)) yield [name, t];
+    for (const [k, v] of this.optimizer.divergenceTensors()) yield [`optimizer/${k}`, v];
+    for (const [k, v] of own ?? []) yield [`learner/${k}`, v];
   }
 
   /**

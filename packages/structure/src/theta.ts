@@ -140,10 +140,10 @@ export abstract class ThetaLearner implements StructureLearner {
     };
   }
 
-  stateTensors(): [string, tf.Tensor][] {
+  divergenceTensors(): [string, tf.Tensor][] {
     return [
       ...this.entries.map((e): [string, tf.Tensor] => [`theta/${e.name}`, e.theta]),
-      ...(this.adam?.slots.entries() ?? []).map(([k, v]): [string, tf.Tensor] => [`adam/${k}`, v]),
+      ...[...(this.adam?.divergenceTensors() ?? [])].map(([k, v]): [string, tf.Tensor] => [`adam/${k}`, v]),
     ];
   }
 

@@ -74,6 +74,14 @@ export class Adam extends Optimizer {
     return Number.isFinite(a.stepSize) && Number.isFinite(a.sqrtBc2);
   }
 
+  /**
+   * Only v: a non-finite m makes the update, hence the parameter, non-finite in the same step, and
+   * so does a NaN v; a +∞ v alone would only stall the update (half the reads of checking both).
+   */
+  override divergenceTensors(): [string, tf.Tensor][] {
+    return this.slots.entries().filter(([k]) => k.startsWith('v/'));
+  }
+
   apply(grads: ReadonlyMap<string, tf.Tensor>): void {
     this.step++;
     tf.tidy(() => {

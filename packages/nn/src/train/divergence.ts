@@ -35,11 +35,14 @@ export interface ExplodedWeights extends StepPlace {
 export interface DivergenceOptions {
   /**
    * The named tensors checked after every step (default: the model's parameters and buffers, then
-   * the optimizer's slots). Non-finite membranes show up here in the same step: the surrogate
-   * gradient of a NaN potential is NaN, and it reaches the weights and the moments.
+   * the optimizer's `divergenceTensors()`). Non-finite membranes show up here in the same step: the
+   * surrogate gradient of a NaN potential is NaN, and it reaches the weights and the moments.
    */
   tensors?: () => Iterable<[string, tf.Tensor]>;
-  /** Warn (once per run) when some |w| of a model parameter exceeds this. */
+  /**
+   * Warn (once per run) when some |w| of a model parameter exceeds this. An extra pass over the
+   * weights, so it runs at steps 1 to 10 and then every 10th step: a warning, not a stop.
+   */
   warnAbove?: number;
   onWarning?: (w: ExplodedWeights) => void;
 }
@@ -82,7 +85,8 @@ export class DivergenceGuard {
   checkState(place: StepPlace): void {
     const checked = [...this.tensors()].filter(([, t]) => t.dtype === 'float32' && !t.isDisposed);
     const warnAbove = this.options.warnAbove;
-    const weights = warnAbove !== undefined && !this.warned ? this.weights() : [];
+    const due = place.step <= 10 || place.step % 10 === 0;
+    const weights = warnAbove !== undefined && !this.warned && due ? this.weights() : [];
     const probe = tf.tidy(() => {
       const total = checked.length ? tf.addN(checked.map(([, t]) => tf.sum(t))) : tf.scalar(0);
       const parts = [tf.reshape(total, [1]), ...weights.map(([, w]) => tf.reshape(tf.max(tf.abs(w)), [1]))];
@@ -91,7 +95,7 @@ export class DivergenceGuard {
     const values = probe.dataSync();
     probe.dispose();
     if (!Number.isFinite(values[0])) this.locate(checked, place);
-    if (warnAbove === undefined || this.warned) return;
+    if (warnAbove === undefined || this.warned || !weights.length) return;
     let worst = -1;
     for (let i = 0; i < weights.length; i++) if (worst < 0 || values[1 + i] > values[1 + worst]) worst = i;
     if (worst >= 0 && values[1 + worst] > warnAbove) this.warn(weights[worst][0], values[1 + worst], place);

@@ -125,7 +125,7 @@ export class Trainer {
         ? null
         : new DivergenceGuard(
             this.model.stateTensors().map(([n]) => n),
-            d?.tensors ?? (() => [...this.model.stateTensors(), ...this.optimizer.slots.entries()]),
+            d?.tensors ?? (() => [...this.model.stateTensors(), ...this.optimizer.divergenceTensors()]),
             () => this.model.namedParameters(),
             d ?? {},
           );

@@ -47,7 +47,7 @@ const HOOKS = new Set([
   'endEpoch',
   'report',
   'getState',
-  'stateTensors',
+  'divergenceTensors',
   'setState',
   'dispose',
 ]);
