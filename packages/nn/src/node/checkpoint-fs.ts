@@ -63,11 +63,17 @@ async function writeDurable(file: string, data: Uint8Array, midway?: () => void)
   }
 }
 
-/** Flushes a directory's entries (a rename is durable only once its directory is). */
+/**
+ * Flushes a directory's entries (a rename is durable only once its directory is). Best effort:
+ * Windows cannot open a directory for syncing, and the rename itself is already atomic there.
+ */
 async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fh = await open(dir, 'r').catch(() => null);
+  if (!fh) return;
   try {
     await fh.sync();
+  } catch {
+    // EINVAL/EPERM where directories cannot be synced
   } finally {
     await fh.close();
   }
