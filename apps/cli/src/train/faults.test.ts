@@ -62,6 +62,7 @@ async function expectLoadable(dir: string): Promise<void> {
 const files = (dir: string) => readdirSync(dir).sort();
 
 beforeAll(async () => {
+  tf.env().set('PROD', true); // no "install tfjs-node" banner from the in-process loads
   await tf.setBackend('cpu');
   // the reference runs: the checkpoint after epoch 1, and an uninterrupted 2-epoch run
   const one = cli(['train', ...RUN, '--epochs', '1', '--quiet', '--out', e1]);
