@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { datasetsThroughput } from './benchmarks/datasets-throughput.js';
+import { divergenceCheck } from './benchmarks/divergence-check.js';
 import { gradrMnist } from './benchmarks/gradr-mnist.js';
 import { gradrStep } from './benchmarks/gradr-step.js';
 import { gradrSweep } from './benchmarks/gradr-sweep.js';
@@ -28,6 +29,7 @@ const BENCHMARKS: Benchmark[] = [
   gradrMnist,
   gradrStep,
   gradrSweep,
+  divergenceCheck,
   hardwareCost,
   scaCifar,
   scaSpeedup,

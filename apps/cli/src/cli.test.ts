@@ -125,7 +125,8 @@ describe('synaptogen CLI (built, run by node)', () => {
     const out = join(tmp(), 'run');
     const ok = cli(['train', '--train-limit', '256', '--test-limit', '100', '--out', out, '--quiet']);
     expect(ok.code, ok.stderr).toBe(0);
-    const weights = join(out, 'weights.bin');
+    const weightsFile = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).weightsFile;
+    const weights = join(out, weightsFile);
     const bytes = readFileSync(weights);
     bytes[10] ^= 0xff;
     writeFileSync(weights, bytes);
@@ -133,8 +134,8 @@ describe('synaptogen CLI (built, run by node)', () => {
     cpSync(out, copy, { recursive: true });
     const r = cli(['train', '--resume', out, '--epochs', '2']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/checkpoint .*run: weights.bin does not match its SHA-256/);
-    expect(readFileSync(weights).equals(readFileSync(join(copy, 'weights.bin')))).toBe(true);
+    expect(r.stderr).toMatch(/checkpoint .*run: weights-[0-9a-f]+\.bin does not match its SHA-256/);
+    expect(readFileSync(weights).equals(readFileSync(join(copy, weightsFile)))).toBe(true);
     expect(readFileSync(join(out, 'manifest.json'), 'utf8')).toBe(
       readFileSync(join(copy, 'manifest.json'), 'utf8'),
     );

@@ -69,8 +69,11 @@ export class ChecksumMismatchError extends DatasetError {
 
 /** A download failed (HTTP status, network error, size mismatch). */
 export class DownloadError extends DatasetError {
-  constructor(message: string, details: DatasetErrorDetails = {}) {
+  /** Whether trying again may help (a dropped connection) or not (an HTTP error status). */
+  readonly retryable: boolean;
+  constructor(message: string, details: DatasetErrorDetails = {}, retryable = true) {
     super('download', message, details);
+    this.retryable = retryable;
   }
 }
 

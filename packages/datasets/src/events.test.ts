@@ -163,6 +163,10 @@ describe('frame integration against an independent computation', () => {
     }
     expect(() => integrateFrames(ev, { frames: 0 })).toThrow(/frames 0/);
     expect(() => integrateFrames(ev, { frames: 2, size: 256 })).toThrow(/down-sampling only/);
+    // more values than one Float32Array holds: a message, not "Invalid typed array length" (issue 16)
+    expect(() => integrateFrames(ev, { frames: 100_000_000 })).toThrow(
+      'frames 100000000 make 3276800000000 values (expected at most 1073741824 values (4 GiB): at most 32768 frames of 2x128x128)',
+    );
   });
 });
 

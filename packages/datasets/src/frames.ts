@@ -59,6 +59,9 @@ export function frameBoundaries(
   return bounds;
 }
 
+/** The most float32 values one frame tensor may hold (4 GiB; Node's typed arrays stop there). */
+export const MAX_FRAME_VALUES = 2 ** 30;
+
 /**
  * Integrates events into `[T, 2, H, W]` counts: channel 0 = polarity 0 (OFF), channel 1 = polarity 1
  * (ON), each event adds 1. Events must be in time order for the 'time' split (they are in every
@@ -76,6 +79,12 @@ export function integrateFrames(ev: EventStream, options: FrameOptions): Float32
   if (!(Number.isInteger(H) && Number.isInteger(W) && H >= 1 && W >= 1 && H <= ev.height && W <= ev.width)) {
     throw new InvalidArgumentError(`frame size ${H}x${W}`, {
       expected: `1..${ev.height} x 1..${ev.width} (down-sampling only)`,
+    });
+  }
+  // one Float32Array holds them all: refuse before the allocation fails with "Invalid typed array length"
+  if (T * 2 * H * W > MAX_FRAME_VALUES) {
+    throw new InvalidArgumentError(`frames ${T} make ${T * 2 * H * W} values`, {
+      expected: `at most ${MAX_FRAME_VALUES} values (4 GiB): at most ${Math.floor(MAX_FRAME_VALUES / (2 * H * W))} frames of 2x${H}x${W}`,
     });
   }
   const hw = H * W;

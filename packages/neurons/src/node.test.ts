@@ -132,6 +132,42 @@ describe('gradients through time', () => {
   });
 });
 
+describe('T = 1 on the step-by-step path (issue 16)', () => {
+  // tfjs-core 4.22's Unpack gradient receives a bare tensor when there is one slice and throws
+  // "Argument tensors passed to stack must be a `Tensor[]`": one step must not go through unstack.
+  const x = () => tf.tensor3d([[[0.4, 1.3, -0.2, 0.9]]]); // [T = 1, N = 1, 4]
+  const cases: Array<[string, () => IFNode | LIFNode]> = [
+    ['PLIF', () => new ParametricLIFNode({ initTau: 2 })],
+    ['IF, fused: false', () => new IFNode({ fused: false })],
+    ['LIF, fused: false', () => new LIFNode({ fused: false, tau: 2 })],
+  ];
+  for (const [label, make] of cases) {
+    it(`${label}: the gradient of one step equals single-step mode's`, () => {
+      const n = make();
+      const g = tf
+        .grad((t: tf.Tensor) => tf.sum(n.multiStep(t)))(x())
+        .dataSync();
+      const single = make();
+      single.stepMode = 's';
+      const ref = tf
+        .grad((t: tf.Tensor) => tf.sum(single.forward(t)))(tf.reshape(x(), [1, 4]))
+        .dataSync();
+      expectClose(g, ref);
+      expect(Array.from(g).some((v) => v !== 0)).toBe(true);
+    });
+  }
+
+  it('IF (fused by default): a second call without resetState() runs step by step and has a gradient', () => {
+    const n = new IFNode();
+    n.multiStep(x());
+    const g = tf
+      .grad((t: tf.Tensor) => tf.sum(n.multiStep(t)))(x())
+      .dataSync();
+    expect(Array.from(g).every(Number.isFinite)).toBe(true);
+    expect(Array.from(g).some((v) => v !== 0)).toBe(true);
+  });
+});
+
 describe('PLIF node', () => {
   it('starts at 1/τ₀ and learns τ through w', () => {
     const n = new ParametricLIFNode({ initTau: 2 });

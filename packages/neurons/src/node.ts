@@ -138,7 +138,7 @@ export abstract class BaseNode {
   multiStep(xSeq: tf.Tensor): tf.Tensor {
     if (xSeq.rank < 2)
       throw new Error(`${this.kind}: multi-step input must be [T, N, ...], got shape [${xSeq.shape}]`);
-    return this.runFused(xSeq, null) ?? this.run(tf.unstack(xSeq));
+    return this.runFused(xSeq, null) ?? this.run(timeSlices(xSeq));
   }
 
   /**
@@ -264,6 +264,14 @@ export abstract class BaseNode {
     this.resetState();
     for (const p of Object.values(this.parameters())) p.dispose();
   }
+}
+
+/**
+ * `[T, N, ...]` → T tensors `[N, ...]`. One step is a reshape, not `unstack`: tfjs-core 4.22's Unpack
+ * gradient receives a bare tensor when there is a single slice and throws in `stack`.
+ */
+function timeSlices(xSeq: tf.Tensor): tf.Tensor[] {
+  return xSeq.shape[0] === 1 ? [tf.reshape(xSeq, xSeq.shape.slice(1))] : tf.unstack(xSeq);
 }
 
 /** Integrate-and-fire: H = V + X. */

@@ -14,10 +14,13 @@ export {
   type CheckpointData,
   CheckpointError,
   type CheckpointManifest,
+  type DecodedTensor,
   decodeCheckpoint,
+  decodeCheckpointArrays,
   encodeCheckpoint,
   loadModelTensors,
   MANIFEST_FILE,
+  manifestDigestText,
   modelTensors,
   restoreModel,
   type TensorEntry,
@@ -86,6 +89,13 @@ export {
   ZERO_WEIGHT,
 } from './profile/profile.js';
 export { Rng } from './rng.js';
+export {
+  DivergenceError,
+  DivergenceGuard,
+  type DivergenceOptions,
+  type ExplodedWeights,
+  type StepPlace,
+} from './train/divergence.js';
 export { crossEntropy, LOSSES, type LossFn, lossByName, mseRate } from './train/loss.js';
 export {
   estimateStepMemory,
@@ -100,6 +110,7 @@ export {
   type EpochInfo,
   type EpochMetrics,
   type EpochOptions,
+  type EpochTotals,
   type FitOptions,
   type StepInfo,
   Trainer,

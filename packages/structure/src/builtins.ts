@@ -44,4 +44,4 @@ export const BUILTIN_LEARNERS: Record<string, { factory: LearnerFactory; descrip
 };
 
 for (const [name, { factory, description }] of Object.entries(BUILTIN_LEARNERS))
-  registerLearner(name, factory, description);
+  registerLearner(name, factory, description, { source: 'builtin' });

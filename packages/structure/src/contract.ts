@@ -67,6 +67,14 @@ export interface StructureLearner extends TrainingHooks {
   /** Current connectivity, and pruned/regrown counts since the previous call (which resets them). */
   report(): LearnerReport;
   getState(): LearnerState;
+  /**
+   * The live tensors of the learner's state that the host's divergence check reads after every step,
+   * beside the model's: those whose NaN/±Infinity would not show in the model's weights within the
+   * step (Grad R's θ, since w = s·ReLU(θ) hides −∞; its Adam's v, whose +∞ only stalls an update).
+   * With it, the host skips the parameters the learner owns (`ownedParameters`): the learner computes
+   * them from these tensors, so these must cover them. No copies, no side effects.
+   */
+  divergenceTensors?(): Iterable<[string, tf.Tensor]>;
   /** Restores a state from `getState()` after `attach` on the same model; the tensors are copied. */
   setState(state: LearnerState): void;
   dispose(): void;
@@ -80,4 +88,6 @@ export interface LearnerPlugin {
   name: string;
   description?: string;
   create: LearnerFactory;
+  /** Set to replace a learner of the same name (a built-in such as "gradr"); without it that is refused. */
+  override?: boolean;
 }

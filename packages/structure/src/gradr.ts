@@ -88,7 +88,8 @@ export class GradR extends ThetaLearner {
     adam.lr = info.lr;
     const etaT = this.options.priorStep === 'lr' ? info.lr : info.lr / (1 - this.options.beta1 ** this.t);
     const priorSize = this.options.alpha * etaT;
-    const fused = tf.getKernel(GRADR_UPDATE, tf.getBackend()) !== undefined;
+    // an overflowing step size goes the element-wise way, where the trainer's divergence check sees it
+    const fused = tf.getKernel(GRADR_UPDATE, tf.getBackend()) !== undefined && adam.finiteStep(this.t);
     tf.tidy(() => {
       const priorStep = tf.scalar(priorSize);
       const mu = tf.scalar(this.mu);

@@ -29,10 +29,13 @@ export { cubicSparsity, type MagnitudeOptions, MagnitudePruning } from './magnit
 export { LearnerOptionError, OptionReader } from './options.js';
 export {
   assertLearner,
+  assertReport,
   createLearner,
   describeLearner,
   hasLearner,
+  LearnerNameTakenError,
   listLearners,
+  type RegisterOptions,
   registerLearner,
   UnknownLearnerError,
 } from './registry.js';

@@ -111,3 +111,95 @@ describe('loadLearner (node)', () => {
     await expect(loadLearner(broken)).rejects.toThrow(/learner ".*broken\.js" is not a loadable module \(/);
   });
 });
+
+describe('plugins are held to the contract (issue 16)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'synaptogen-plugin-checks-'));
+  /** A plugin file: its learner's report() returns `report` (JS source), attach() runs `attach`. */
+  const pluginFile = (
+    file: string,
+    name: string,
+    body: { report?: string; attach?: string; extra?: string; override?: boolean },
+  ) => {
+    const path = join(dir, file);
+    writeFileSync(
+      path,
+      `${body.extra ?? ''}
+export default {
+  name: ${JSON.stringify(name)},
+  ${body.override ? 'override: true,' : ''}
+  create(options) {
+    return {
+      name: ${JSON.stringify(name)}, options: { ...options },
+      attach() { ${body.attach ?? ''} },
+      report() { return ${body.report ?? '{ connectivity: 1, perLayer: {}, pruned: 0, regrown: 0 }'}; },
+      getState() { return { json: {}, tensors: new Map() }; }, setState() {}, dispose() {},
+    };
+  },
+};\n`,
+    );
+    return path;
+  };
+
+  it('a report with NaN (or out-of-range) connectivity is refused, naming the plugin', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [
+        '{ connectivity: NaN, perLayer: {}, pruned: 0, regrown: 0 }',
+        /report\(\) returned connectivity NaN; expected a number in \[0, 1\]/,
+      ],
+      [
+        '{ connectivity: 1.5, perLayer: {}, pruned: 0, regrown: 0 }',
+        /connectivity 1\.5; expected a number in \[0, 1\]/,
+      ],
+      [
+        '{ connectivity: 0.5, perLayer: { fc: { connectivity: NaN, active: 1, total: 2 } }, pruned: 0, regrown: 0 }',
+        /connectivity NaN for layer fc/,
+      ],
+      [
+        '{ connectivity: 0.5, perLayer: {}, pruned: Infinity, regrown: 0 }',
+        /pruned Infinity; expected a finite number/,
+      ],
+    ];
+    for (const [i, [report, message]] of cases.entries()) {
+      const file = pluginFile(`nan-report-${i}.js`, `nan-report-${i}`, { report });
+      const learner = (await loadLearner(file)).create({});
+      expect(() => learner.report()).toThrow(message);
+      expect(() => learner.report()).toThrow(`learner plugin ${file}: report() returned`);
+    }
+  });
+
+  it("a plugin may not take a built-in's name without override: true", async () => {
+    const shadow = pluginFile('shadow.js', 'gradr', {});
+    await expect(loadLearner(shadow)).rejects.toThrow(
+      /learner plugin .*shadow\.js is named "gradr", which is a built-in learner; rename the plugin, or export override: true/,
+    );
+    expect(createLearner('gradr')).toBeInstanceOf(GradR);
+    const explicit = pluginFile('explicit.js', 'magnitude', { override: true });
+    expect((await loadLearner(explicit)).name).toBe('magnitude');
+    expect(createLearner('magnitude')).not.toBeInstanceOf(GradR);
+    expect(createLearner('magnitude').options).toEqual({});
+    // the same plugin loaded twice is not a conflict
+    const again = pluginFile('again.js', 'again', {});
+    await loadLearner(again);
+    await expect(loadLearner(again)).resolves.toMatchObject({ name: 'again' });
+    expect(() => registerLearner('dense', () => new Dense())).toThrow(
+      /learner "dense" is already registered \(a built-in learner\); choose another name, or register with \{ override: true \}/,
+    );
+  });
+
+  it('errors thrown by plugin methods name the plugin and the method', async () => {
+    const file = pluginFile('throws.js', 'throws', { attach: "throw new Error('boom');" });
+    const learner = (await loadLearner(file)).create({});
+    expect(() => learner.attach({} as never, {} as never)).toThrow(
+      `learner plugin ${file}: attach() failed: boom`,
+    );
+  });
+
+  it('a plugin whose module never settles is given up on with a message', async () => {
+    const file = pluginFile('hangs.js', 'hangs', { extra: 'await new Promise(() => {});' });
+    const t0 = Date.now();
+    await expect(loadLearner(file, { timeoutMs: 300 })).rejects.toThrow(
+      `learner plugin ${file} did not finish loading within 0.3 s (its top-level code never settled)`,
+    );
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});

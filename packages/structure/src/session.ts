@@ -1,6 +1,7 @@
 import {
   type CheckpointData,
   CheckpointError,
+  type DivergenceOptions,
   type LossFn,
   modelTensors,
   type Optimizer,
@@ -58,6 +59,8 @@ export interface TrainingSessionOptions extends AttachLearnerOptions {
   loss?: LossFn | string;
   /** More trainer hooks after the learner (monitors, loggers). */
   hooks?: TrainingHooks[];
+  /** The trainer's divergence detection (on by default; see nn's `TrainerOptions.divergence`). */
+  divergence?: DivergenceOptions | false;
 }
 
 /** What a checkpoint stores of a session beyond the model's own tensors. */
@@ -76,23 +79,42 @@ export class TrainingSession {
   readonly learner: StructureLearner;
   readonly optimizer: Optimizer;
   readonly trainer: Trainer;
+  private readonly ownedByLearner: ReadonlySet<string>;
 
   constructor(options: TrainingSessionOptions) {
     this.model = options.model;
     this.learner = options.learner ?? new Dense();
     this.optimizer = attachLearner(this.model, this.learner, options.optimizer, options);
+    this.ownedByLearner = this.learner.ownedParameters?.() ?? new Set();
     try {
       this.trainer = new Trainer({
         model: this.model,
         optimizer: this.optimizer,
         loss: options.loss,
         hooks: [this.learner, ...(options.hooks ?? [])],
+        divergence:
+          options.divergence === false
+            ? false
+            : { tensors: () => this.divergenceTensors(), ...options.divergence },
       });
     } catch (e) {
       this.learner.dispose();
       this.optimizer.dispose();
       throw e;
     }
+  }
+
+  /**
+   * What the divergence check reads after every step: the model's parameters and buffers, and the
+   * optimizer's and the learner's state whose non-finite values would not show in them.
+   */
+  *divergenceTensors(): Iterable<[string, tf.Tensor]> {
+    // a learner that names its own tensors covers the parameters it computes from them (Grad R: θ → w)
+    const own = this.learner.divergenceTensors?.();
+    const skip = own ? this.ownedByLearner : undefined;
+    for (const [name, t] of this.model.stateTensors()) if (!skip?.has(name)) yield [name, t];
+    for (const [k, v] of this.optimizer.divergenceTensors()) yield [`optimizer/${k}`, v];
+    for (const [k, v] of own ?? []) yield [`learner/${k}`, v];
   }
 
   /**

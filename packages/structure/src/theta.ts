@@ -140,6 +140,13 @@ export abstract class ThetaLearner implements StructureLearner {
     };
   }
 
+  divergenceTensors(): [string, tf.Tensor][] {
+    return [
+      ...this.entries.map((e): [string, tf.Tensor] => [`theta/${e.name}`, e.theta]),
+      ...[...(this.adam?.divergenceTensors() ?? [])].map(([k, v]): [string, tf.Tensor] => [`adam/${k}`, v]),
+    ];
+  }
+
   setState(state: LearnerState): void {
     if (!this.entries.length) throw new Error(`${this.name}: setState needs attach() first`);
     const j = state.json;

@@ -100,6 +100,22 @@ describe('synaptogen datasets', () => {
     expect(report.files[1]).toMatchObject({ name: 'train-labels-idx1-ubyte.gz', present: true, ok: false });
   });
 
+  it('verify exits 1 when one split is unreadable though the other reads (issue 16)', async () => {
+    const root = path.join(tmp, 'cifar-truncated');
+    const folder = path.join(root, 'cifar10', 'cifar-10-batches-bin');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.symlinkSync(
+      path.join(DATA, 'cifar10/cifar-10-batches-bin/data_batch_1.bin'),
+      path.join(folder, 'data_batch_1.bin'),
+    );
+    fs.writeFileSync(path.join(folder, 'test_batch.bin'), Buffer.alloc(3073 * 3 - 7));
+    const r = await cli('datasets', 'verify', 'cifar10', '--data-dir', root);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/train split\s+10000 samples/);
+    expect(r.stdout).toMatch(/test split\s+NOT READABLE: .*test_batch\.bin/);
+    expect(r.stdout.trim().endsWith('FAILED')).toBe(true);
+  });
+
   it('download fetches MNIST from a 127.0.0.1 mirror, verified, into --data-dir', async () => {
     const root = path.join(tmp, 'fresh');
     const r = await cli('datasets', 'download', 'mnist', '--data-dir', root, '--mirror', mirror, '--json');
@@ -131,7 +147,9 @@ describe('synaptogen datasets', () => {
       '-q',
     );
     expect(miss.code).toBe(1);
-    expect(miss.stderr).toMatch(/fashion-mnist\/train-images-idx3-ubyte.gz: HTTP 404/);
+    expect(miss.stderr).toMatch(
+      /fashion-mnist\/train-images-idx3-ubyte.gz: HTTP 404 Not Found \(expected HTTP 200 with the file\)\n$/,
+    );
     expect(fs.existsSync(path.join(root, 'fashion-mnist', 'train-images-idx3-ubyte.gz'))).toBe(false);
   });
 });

@@ -42,7 +42,9 @@ function printReport(r: DatasetReport): void {
   for (const s of r.splits) {
     const state = s.ok
       ? `${s.count} samples${s.count !== s.expected ? ` (the full set has ${s.expected})` : ''}`
-      : `not readable: ${s.error}`;
+      : s.absent
+        ? `absent: ${s.error}`
+        : `NOT READABLE: ${s.error}`;
     print(`  ${`${s.split} split`.padEnd(28)} ${state}`);
   }
   print(r.ok ? 'ok' : 'FAILED');

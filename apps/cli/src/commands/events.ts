@@ -86,7 +86,13 @@ Examples:
         );
       }
       const options = { frames: o.frames, splitBy: o.splitBy as SplitBy, size: o.size };
-      const frames = integrateFrames(ev, options);
+      let frames: Float32Array;
+      try {
+        frames = integrateFrames(ev, options);
+      } catch (err) {
+        if (err instanceof DatasetError) throw new CliError(`--frames: ${err.message}`, 2);
+        throw err;
+      }
       const shape = frameShape(ev, options);
       await writeFileAtomic(o.out, encodeNpy(frames, shape));
       process.stdout.write(

@@ -4,12 +4,14 @@ import { CliError } from '../errors.js';
 import { applyConfigFile } from '../train/config-file.js';
 import {
   fraction,
+  intInRange,
   keyValue,
   nonNegativeInt,
   nonNegativeNumber,
   oneOf,
   positiveInt,
   positiveNumber,
+  positiveUpTo,
   type TrainOptions,
 } from '../train/options.js';
 import { Interrupted, runTraining } from '../train/run-training.js';
@@ -76,8 +78,12 @@ export function registerTrain(program: Command): void {
       positiveInt('--lr-step'),
     )
     .option('--lr-gamma <x>', 'step schedule factor', positiveNumber('--lr-gamma'), 0.1)
-    .option('--timesteps <T>', "time steps (default: the model's reference T)", positiveInt('--timesteps'))
-    .option('--width <x>', 'channel width multiplier of conv models', positiveNumber('--width'))
+    .option(
+      '--timesteps <T>',
+      "time steps, 1 to 1000 (default: the model's reference T)",
+      intInRange('--timesteps', 1, 1000),
+    )
+    .option('--width <x>', 'channel width multiplier of conv models, up to 16', positiveUpTo('--width', 16))
     .option(
       '--seed <n>',
       'seed of initialisation, shuffling, augmentation, dropout and the learner',
@@ -89,9 +95,22 @@ export function registerTrain(program: Command): void {
     .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
     .option(
       '--out <dir>',
-      'checkpoint directory, rewritten atomically after each epoch and on Ctrl-C (default: runs/<model>-<dataset>)',
+      'checkpoint directory, saved atomically after each epoch and on Ctrl-C/SIGTERM/SIGHUP (default: a new runs/<model>-<dataset>-<time>)',
     )
     .option('--resume <dir>', 'continue the run saved in this checkpoint directory (also after Ctrl-C)')
+    .option('--overwrite', 'replace the run an existing --out directory holds (refused without it)')
+    .option(
+      '--warn-weights-above <x>',
+      'warn once when some |weight| exceeds x (training goes on; NaN/Infinity always stops it)',
+      positiveNumber('--warn-weights-above'),
+      1000,
+    )
+    .option(
+      '--learner-timeout <s>',
+      'seconds a learner plugin may take to load',
+      positiveNumber('--learner-timeout'),
+      60,
+    )
     .addOption(backendOption())
     .addOption(simdOption())
     .option(
@@ -118,7 +137,9 @@ Examples:
   $ synaptogen train --dataset cifar10 --model conv-small --epochs 5 --optimizer sgd --lr 0.05 --out runs/conv
   $ synaptogen train --resume runs/conv --epochs 10
 
-Ctrl-C saves a checkpoint of the unfinished epoch; --resume continues it exactly.`,
+Ctrl-C, SIGTERM and SIGHUP save a checkpoint of the unfinished epoch and exit with 130, 143 and 129;
+--resume continues it exactly. A run whose loss or weights become NaN or infinite stops at that step
+with exit code 3, keeping the last good checkpoint.`,
     )
     .action(async (rawFlags: Record<string, unknown>, command: Command) => {
       const flags = rawFlags.config ? applyConfigFile(String(rawFlags.config), command, rawFlags) : rawFlags;
@@ -131,8 +152,9 @@ Ctrl-C saves a checkpoint of the unfinished epoch; --resume continues it exactly
         if (options.quiet) return;
         (options.json ? process.stderr : process.stdout).write(`${line}\n`);
       };
+      const warn = (line: string) => process.stderr.write(`synaptogen: ${line}\n`);
       try {
-        const summary = await runTraining(options, log);
+        const summary = await runTraining(options, log, warn);
         if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else
           log(
@@ -142,7 +164,7 @@ Ctrl-C saves a checkpoint of the unfinished epoch; --resume continues it exactly
         if (e instanceof Interrupted) {
           // a clean stop: the checkpoint is saved, the message says how to continue
           process.stderr.write(`synaptogen: ${e.message}\n`);
-          process.exitCode = 130;
+          process.exitCode = e.exitCode;
           return;
         }
         if (e instanceof CliError) throw e;

@@ -1,47 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectSameTensors, cli as run, summaryOf, timeless, trainAndSignal } from './test-run-helpers.js';
 
-// The built CLI as a plain Node process (tfjs gradient registration differs under vitest, DESIGN.md).
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../../..');
-const bin = resolve(here, '../../dist/bin.js');
-const dataRoot = process.env.SYNAPTOGEN_DATA ?? resolve(repoRoot, '../shared/data');
-const env = { ...process.env, SYNAPTOGEN_DATA: dataRoot };
-
-function cli(args: string[], cwd = repoRoot) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, cwd, timeout: 240_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
+const cli = (args: string[], cwd?: string) => run(args, { cwd });
 const tmp = () => mkdtempSync(join(tmpdir(), 'synaptogen-learners-'));
-const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
-
-/** Checkpoint tensors by name, as raw bytes. */
-function tensors(dir: string): Map<string, Buffer> {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  const data = readFileSync(join(dir, manifest.weightsFile));
-  return new Map(
-    manifest.tensors.map((t: { name: string; offset: number; byteLength: number }) => [
-      t.name,
-      data.subarray(t.offset, t.offset + t.byteLength),
-    ]),
-  );
-}
-
-function expectSameTensors(a: string, b: string) {
-  const ta = tensors(a);
-  const tb = tensors(b);
-  expect([...tb.keys()].sort()).toEqual([...ta.keys()].sort());
-  for (const [name, bytes] of ta) expect(bytes.equals(tb.get(name)!), name).toBe(true);
-}
-
-/** Epoch metrics without the wall-clock fields. */
-const timeless = (h: Array<Record<string, unknown>>) =>
-  h.map(({ trainSeconds: _t, resumedAfterBatches: _r, ...rest }) => rest);
 
 const small = ['--train-limit', '640', '--test-limit', '200', '--quiet'];
 
@@ -190,29 +154,12 @@ describe('synaptogen train with structure learners', () => {
       '--test-limit',
       '100',
     ];
-    const child = spawn(
-      process.execPath,
-      [bin, 'train', ...args, '--log-every', '5', '--out', join(dir, 'cut')],
-      {
-        env,
-        cwd: repoRoot,
-      },
+    // press Ctrl-C once, when the progress lines show that 10 steps have run
+    const { code, stdout, stderr } = await trainAndSignal(
+      [...args, '--log-every', '5', '--out', join(dir, 'cut')],
+      'SIGINT',
+      /epoch 1 batch 10\/500/,
     );
-    let stderr = '';
-    let stdout = '';
-    let pressed = false;
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      // press Ctrl-C once, when the progress lines show that 10 steps have run
-      if (!pressed && /epoch 1 batch 10\/500/.test(stdout)) {
-        pressed = true;
-        child.kill('SIGINT');
-      }
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const code = await new Promise<number | null>((done) => child.on('close', done));
     expect(code, stderr + stdout).toBe(130);
     const m =
       /interrupted in epoch 1 after (\d+) of 500 batches; checkpoint saved to .*cut; continue with: synaptogen train --resume/.exec(
@@ -221,7 +168,11 @@ describe('synaptogen train with structure learners', () => {
     expect(m, stderr).not.toBeNull();
     expect(stderr.trim().split('\n')).toHaveLength(1);
     const manifest = JSON.parse(readFileSync(join(dir, 'cut', 'manifest.json'), 'utf8'));
-    expect(manifest.meta.run.interrupted).toEqual({ epoch: 0, batches: Number(m![1]) });
+    expect(manifest.meta.run.interrupted).toMatchObject({
+      epoch: 0,
+      batches: Number(m![1]),
+      samples: 8 * Number(m![1]),
+    });
     expect(Number(m![1])).toBeGreaterThanOrEqual(10);
     expect(Number(m![1])).toBeLessThan(BATCHES);
     expect(manifest.meta.run.completedEpochs).toBe(0);
@@ -230,10 +181,13 @@ describe('synaptogen train with structure learners', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const r = summaryOf(resumed.stdout);
     expect(r.history).toHaveLength(1);
-    expect(r.history[0].trainSamples).toBe(SAMPLES - 8 * Number(m![1]));
-    // the same epoch without the interruption ends with the same weights, θ and Adam moments
-    const straight = cli(['train', ...args, '--quiet', '--out', join(dir, 'straight')]);
+    // The resumed epoch's metrics cover the whole epoch: the checkpoint stores the interrupted
+    // epoch's running sums. (This asserted SAMPLES - 8 * batches before issue 16 changed it.)
+    expect(r.history[0].trainSamples).toBe(SAMPLES);
+    // the same epoch without the interruption ends with the same weights, θ and Adam moments, and metrics
+    const straight = cli(['train', ...args, '--quiet', '--json', '--out', join(dir, 'straight')]);
     expect(straight.code, straight.stderr).toBe(0);
     expectSameTensors(join(dir, 'straight'), join(dir, 'cut'));
+    expect(timeless(r.history)).toEqual(timeless(summaryOf(straight.stdout).history));
   });
 });

@@ -22,6 +22,12 @@ export interface TrainOptions {
   dataDir?: string;
   out?: string;
   resume?: string;
+  /** Replace the run an existing `--out` directory holds. */
+  overwrite?: boolean;
+  /** Warn once when some |w| exceeds this (divergence detection itself is always on). */
+  warnWeightsAbove?: number;
+  /** Seconds a learner plugin may take to load. */
+  learnerTimeout?: number;
   config?: string;
   backend: 'wasm' | 'cpu' | 'auto';
   /** false with `--no-simd`: stock tfjs kernels, without @synaptogen/wasm-simd's. */
@@ -94,6 +100,26 @@ export function positiveInt(flag: string) {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1)
       throw new CliError(`${flag} expects a positive integer, got "${value}"`, 2);
+    return n;
+  };
+}
+
+/** An integer in [min, max]: bounds that keep a typo (1e9 time steps) from reaching an allocation. */
+export function intInRange(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new CliError(`${flag} expects an integer from ${min} to ${max}, got "${value}"`, 2);
+    return n;
+  };
+}
+
+/** A number in (0, max]. */
+export function positiveUpTo(flag: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > max)
+      throw new CliError(`${flag} expects a number in (0, ${max}], got "${value}"`, 2);
     return n;
   };
 }

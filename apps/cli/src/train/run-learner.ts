@@ -24,7 +24,7 @@ export async function createRunLearner(o: TrainOptions, resumed: boolean): Promi
   if (!resumed && looksLikePath(o.learner) && !o.learner.startsWith('file:')) o.learner = resolve(o.learner);
   let loaded: Awaited<ReturnType<typeof loadLearner>>;
   try {
-    loaded = await loadLearner(o.learner);
+    loaded = await loadLearner(o.learner, { timeoutMs: 1000 * (o.learnerTimeout ?? 60) });
   } catch (e) {
     throw new CliError(`--learner: ${(e as Error).message}`, 2);
   }

@@ -1,5 +1,5 @@
-import type { BackendInfo, CheckpointData, EpochMetrics } from '@synaptogen/nn';
-import { loadCheckpoint } from '@synaptogen/nn/node';
+import type { BackendInfo, CheckpointData, EpochMetrics, EpochTotals } from '@synaptogen/nn';
+import { loadCheckpoint, recoverCheckpoint } from '@synaptogen/nn/node';
 import { CliError } from '../errors.js';
 import type { TrainOptions } from './options.js';
 
@@ -12,8 +12,28 @@ export interface RunState {
   history: EpochMetrics[];
   /** The engine the last session trained on (backend, kernels), for reports. */
   engine?: BackendInfo;
-  /** Set when a signal stopped an epoch: the batches of that epoch already trained (skipped on resume). */
-  interrupted?: { epoch: number; batches: number };
+  /**
+   * Set when a signal stopped an epoch: the batches of that epoch already trained (skipped on resume)
+   * and their running sums, so that the resumed epoch's metrics cover the whole epoch.
+   */
+  interrupted?: Interruption;
+}
+
+export interface Interruption extends Partial<Omit<EpochTotals, 'batches'>> {
+  epoch: number;
+  batches: number;
+}
+
+/** The sums an interrupted epoch continues from (none in checkpoints written before they were stored). */
+export function carriedTotals(i: Interruption | undefined): EpochTotals | undefined {
+  if (!i || i.lossSum === undefined || i.correct === undefined || i.samples === undefined) return undefined;
+  return {
+    lossSum: i.lossSum,
+    correct: i.correct,
+    samples: i.samples,
+    seconds: i.seconds ?? 0,
+    batches: i.batches,
+  };
 }
 
 export interface Resumed {
@@ -22,8 +42,9 @@ export interface Resumed {
   state: RunState;
 }
 
-/** Reads a run's checkpoint for `--resume`. */
+/** Reads a run's checkpoint for `--resume`, after tidying what an interrupted save left there. */
 export async function readResume(dir: string): Promise<Resumed> {
+  await recoverCheckpoint(dir);
   const data = await loadCheckpoint(dir);
   const state = data.manifest.meta.run as RunState | undefined;
   if (!state || typeof state.completedEpochs !== 'number' || !state.options) {
@@ -48,5 +69,8 @@ export function resumedOptions(saved: TrainOptions, flags: TrainOptions): TrainO
     backend: flags.backend,
     simd: flags.simd,
     memoryCheck: flags.memoryCheck,
+    overwrite: flags.overwrite,
+    warnWeightsAbove: flags.warnWeightsAbove,
+    learnerTimeout: flags.learnerTimeout,
   };
 }

@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
+import { constants } from 'node:os';
 import { batchCount, DATASET_NAMES, isDatasetName } from '@synaptogen/datasets/node';
 import {
   Adam,
   createModel,
+  DivergenceError,
   MODEL_NAMES,
   type Optimizer,
   restoreModel,
@@ -20,24 +21,40 @@ import { EpochProgress } from './progress.js';
 import { saveRun } from './run-checkpoint.js';
 import { inputShapeOf, loadRunData, type RunData, testBatches, trainBatches } from './run-data.js';
 import { createRunLearner, type RunLearner } from './run-learner.js';
-import { type Resumed, type RunState, readResume, resumedOptions } from './run-state.js';
+import { prepareOutput, releaseOutput } from './run-output.js';
+import { carriedTotals, type Resumed, type RunState, readResume, resumedOptions } from './run-state.js';
 import { epochLine, recordLearnerReport, summarize, type TrainSummary } from './run-summary.js';
 
 export type { TrainSummary } from './run-summary.js';
 
-/** Thrown after Ctrl-C once the checkpoint of the unfinished epoch is saved. */
+/** Thrown after Ctrl-C, SIGTERM or SIGHUP once the checkpoint of the unfinished epoch is saved. */
 export class Interrupted extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** 128 + the signal's number, as a shell reports a process stopped by it (130, 143, 129). */
+    readonly exitCode: number,
+  ) {
     super(message);
     this.name = 'Interrupted';
   }
 }
 
+/** Exit code of a run stopped by divergence (1: bad input, 2: bad arguments, 130/143/129: signals). */
+export const DIVERGED_EXIT_CODE = 3;
+
+/** The signals that stop a run cleanly: a terminal's Ctrl-C, a scheduler's or container's stop, a closed terminal. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
 /**
  * `synaptogen train`: starts the engine, builds (or resumes) the model and its learner, trains with
  * BPTT and checkpoints after each epoch. Each step is a function of its own below.
  */
-export async function runTraining(flags: TrainOptions, log: (line: string) => void): Promise<TrainSummary> {
+export async function runTraining(
+  flags: TrainOptions,
+  log: (line: string) => void,
+  warn: (line: string) => void = log,
+): Promise<TrainSummary> {
   // the backend first: reading a checkpoint creates tensors
   const engine = await startEngine(flags);
   const resumed = flags.resume ? await readResume(flags.resume) : undefined;
@@ -45,51 +62,84 @@ export async function runTraining(flags: TrainOptions, log: (line: string) => vo
   // a resumed model is rebuilt from its checkpoint (zoo, registered or stored as layers): no name check
   checkNames(o, Boolean(resumed));
   const runLearner = await createRunLearner(o, Boolean(resumed));
-  const out = resolve(o.out ?? `runs/${o.model}-${o.dataset}`);
-  const data = await loadRunData(o);
-  const model = resumed ? restoreModel(resumed.dir, resumed.data) : newModel(o, data);
-  const perEpoch = batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit });
-  const memory: MemoryContext = {
-    model: o.model,
-    dataset: o.dataset,
-    inputShape: model.config.inputShape,
-    batchSize: o.batchSize,
-    T: model.config.T,
-  };
-  const estimate =
-    engine.backend === 'wasm' && flags.memoryCheck !== false
-      ? await checkMemory(model, memory, o.evalBatchSize ?? o.batchSize)
-      : null;
-  const session = openSession(model, runLearner, o, perEpoch * o.epochs);
-  const state: RunState = resumed
-    ? { ...resumed.state, options: o, engine }
-    : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [], engine };
-  if (resumed) restoreSession(session, resumed);
-  session.trainer.step = state.step;
-  let stopped: Awaited<ReturnType<typeof trainEpochs>>;
+  const output = await prepareOutput(o);
+  const out = output.dir;
+  let session: TrainingSession | undefined;
+  let loop: EpochLoop | undefined;
+  let memory: MemoryContext | undefined;
+  let estimate: number | null = null;
+  let heapFailed = false;
   try {
-    stopped = await trainEpochs({ session, data, state, o, out, perEpoch, log, source: runLearner.source });
+    const data = await loadRunData(o);
+    const model = resumed ? restoreModel(resumed.dir, resumed.data) : newModel(o, data);
+    const perEpoch = batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit });
+    memory = {
+      model: o.model,
+      dataset: o.dataset,
+      inputShape: model.config.inputShape,
+      batchSize: o.batchSize,
+      T: model.config.T,
+    };
+    if (engine.backend === 'wasm' && flags.memoryCheck !== false)
+      estimate = await checkMemory(model, memory, o.evalBatchSize ?? o.batchSize);
+    session = openSession(model, runLearner, o, perEpoch * o.epochs, warn);
+    const state: RunState = resumed
+      ? { ...resumed.state, options: o, engine }
+      : { options: o, completedEpochs: 0, step: 0, trainSeconds: 0, history: [], engine };
+    if (resumed) restoreSession(session, resumed);
+    session.trainer.step = state.step;
+    loop = { session, data, state, o, out, perEpoch, log, source: runLearner.source };
+    const stopped = await trainEpochs(loop);
+    if (stopped) {
+      const { epoch, batches, signal } = stopped;
+      throw new Interrupted(
+        `${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`} in epoch ${epoch + 1} after ${batches} of ${perEpoch} batches; ` +
+          `checkpoint saved to ${out}; continue with: synaptogen train --resume ${out} --epochs ${o.epochs}`,
+        128 + constants.signals[signal],
+      );
+    }
+    return summarize(state, model, session.learner, engine, out);
   } catch (e) {
-    releaseAfterFailure(session);
-    throw isHeapFailure(e) ? heapFailure(memory, estimate, e) : e;
+    if (e instanceof DivergenceError) throw divergedError(e, o, loop, resumed?.dir);
+    if (memory && isHeapFailure(e)) {
+      heapFailed = true;
+      throw heapFailure(memory, estimate, e);
+    }
+    throw e;
+  } finally {
+    if (heapFailed) releaseAfterFailure(session);
+    else session?.dispose();
+    await releaseOutput(output);
   }
-  const summary = summarize(state, model, session.learner, engine, out);
-  session.dispose();
-  if (stopped)
-    throw new Interrupted(
-      `interrupted in epoch ${stopped.epoch + 1} after ${stopped.batches} of ${perEpoch} batches; checkpoint saved to ${out}; ` +
-        `continue with: synaptogen train --resume ${out} --epochs ${o.epochs}`,
-    );
-  return summary;
 }
 
 /** After a wasm abort the heap is unusable and freeing fails too: the first error is the one to report. */
-function releaseAfterFailure(session: TrainingSession): void {
+function releaseAfterFailure(session: TrainingSession | undefined): void {
   try {
-    session.dispose();
+    session?.dispose();
   } catch {
     // the process is about to exit with the original error
   }
+}
+
+/** The one line a diverged run ends with: where, what, and which checkpoint is the last good one. */
+function divergedError(
+  e: DivergenceError,
+  o: TrainOptions,
+  loop?: EpochLoop,
+  resumedFrom?: string,
+): CliError {
+  const state = loop?.state;
+  const kept =
+    loop?.saved && state
+      ? `the last good checkpoint is kept in ${loop.out} (${state.completedEpochs} epoch(s) completed${state.interrupted ? `, ${state.interrupted.batches} batches of epoch ${state.interrupted.epoch + 1}` : ''})`
+      : resumedFrom
+        ? `the checkpoint it resumed from, ${resumedFrom}, is unchanged`
+        : 'no checkpoint was written (it diverged before the first save)';
+  return new CliError(
+    `${e.message}; stopped without saving: ${kept}; try a lower --lr (it is ${o.lr})`,
+    DIVERGED_EXIT_CODE,
+  );
 }
 
 function checkNames(o: TrainOptions, resumed: boolean): void {
@@ -132,6 +182,7 @@ function openSession(
   r: RunLearner,
   o: TrainOptions,
   totalSteps: number,
+  warn: (line: string) => void,
 ): TrainingSession {
   try {
     return new TrainingSession({
@@ -141,6 +192,7 @@ function openSession(
       lr: o.lr,
       seed: o.seed,
       totalSteps,
+      divergence: { warnAbove: o.warnWeightsAbove, onWarning: (w) => warn(`warning: ${w.message}`) },
     });
   } catch (e) {
     model.dispose();
@@ -166,6 +218,8 @@ async function* skipBatches<T>(source: AsyncIterable<T>, n: number): AsyncGenera
 }
 
 interface EpochLoop {
+  /** Set once this run has saved a checkpoint into `out`. */
+  saved?: boolean;
   session: TrainingSession;
   data: RunData;
   state: RunState;
@@ -177,10 +231,13 @@ interface EpochLoop {
 }
 
 /**
- * Trains the remaining epochs, checkpointing after each. Ctrl-C finishes the running step, saves a
- * checkpoint of the unfinished epoch and returns where it stopped (a second Ctrl-C kills).
+ * Trains the remaining epochs, checkpointing after each. Ctrl-C, SIGTERM or SIGHUP finishes the
+ * running step, saves a checkpoint of the unfinished epoch (with its running sums) and returns where
+ * it stopped; a second signal kills at once.
  */
-async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: number } | null> {
+async function trainEpochs(
+  loop: EpochLoop,
+): Promise<{ epoch: number; batches: number; signal: StopSignal } | null> {
   const { session, data, state, o, out, perEpoch, log } = loop;
   const { trainer, learner, model } = session;
   const progress = new EpochProgress(!o.quiet && Boolean(process.stderr.isTTY));
@@ -188,27 +245,42 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
   if (start >= o.epochs)
     log(`checkpoint ${out} already has ${start} epochs; nothing to train (raise --epochs)`);
   const stop = new AbortController();
-  const onSigint = () => {
+  let received: StopSignal = 'SIGINT';
+  const onSignal = (signal: StopSignal) => {
+    received = signal;
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     progress.stop();
-    log('Ctrl-C: stopping after this step and saving a checkpoint (press again to quit at once)');
+    log(
+      `${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping after this step and saving a checkpoint (a second signal quits at once)`,
+    );
     stop.abort();
   };
-  process.once('SIGINT', onSigint);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  const carry = carriedTotals(state.interrupted);
   let currentEpoch = start;
-  let batchesDone = 0;
+  let epochStart = performance.now();
+  // running sums of the current epoch, saved with an interrupted epoch
+  let totals = { lossSum: 0, correct: 0, samples: 0, batches: 0 };
+  // batches skipped that the trainer does not count (checkpoints from before the sums were stored)
+  let uncounted = 0;
   log(
     `training ${o.model} on ${o.dataset} (${perEpoch} batches per epoch) with learner ${learner.name}` +
-      (Object.keys(learner.options).length ? ` ${JSON.stringify(learner.options)}` : ''),
+      (Object.keys(learner.options).length ? ` ${JSON.stringify(learner.options)}` : '') +
+      `; checkpoints go to ${out}`,
   );
   try {
     await trainer.fit({
       epochs: o.epochs,
       startEpoch: start,
       signal: stop.signal,
+      carry,
       train: (epoch) => {
         currentEpoch = epoch;
         const skip = state.interrupted?.epoch === epoch ? state.interrupted.batches : 0;
-        batchesDone = skip;
+        const resumedHere = epoch === start && carry;
+        totals = resumedHere ? { ...carry } : { lossSum: 0, correct: 0, samples: 0, batches: skip };
+        uncounted = resumedHere ? 0 : skip;
+        epochStart = performance.now() - 1000 * (resumedHere ? carry.seconds : 0);
         progress.start(epoch + 1, o.epochs, perEpoch);
         const source = trainBatches(data, o, epoch);
         return skip ? skipBatches(source, skip) : source;
@@ -216,15 +288,21 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
       test: () => testBatches(data, o),
       schedule: o.lrStep ? stepLr(o.lr, o.lrStep, o.lrGamma) : undefined,
       onBatch: (info) => {
-        batchesDone++;
+        totals = {
+          lossSum: info.lossSum,
+          correct: info.correct,
+          samples: info.samples,
+          batches: uncounted + info.batchIndex + 1,
+        };
+        const done = totals.batches;
         // connectivity costs a pass over the weights: refresh it every 25 batches, only for the bar
         const conn =
-          progress.active && (batchesDone === 1 || batchesDone % 25 === 0)
+          progress.active && (done === 1 || done % 25 === 0)
             ? measureConnectivity(model.prunableWeights()).connectivity
             : undefined;
-        progress.update(batchesDone, info.loss, info.samples ? info.correct / info.samples : 0, conn);
-        if (o.logEvery && batchesDone % o.logEvery === 0)
-          log(`epoch ${info.epoch + 1} batch ${batchesDone}/${perEpoch} loss ${info.loss.toFixed(5)}`);
+        progress.update(done, info.loss, info.samples ? info.correct / info.samples : 0, conn);
+        if (o.logEvery && done % o.logEvery === 0)
+          log(`epoch ${info.epoch + 1} batch ${done}/${perEpoch} loss ${info.loss.toFixed(5)}`);
       },
       onEpoch: async (m) => {
         progress.stop();
@@ -236,16 +314,18 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
         state.trainSeconds += m.trainSeconds;
         state.interrupted = undefined;
         await saveRun(out, session, loop.source, state);
+        loop.saved = true;
         log(epochLine(m, o.epochs));
       },
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     progress.stop();
   }
   if (!stop.signal.aborted || state.completedEpochs >= o.epochs) return null;
-  state.interrupted = { epoch: currentEpoch, batches: batchesDone };
+  const seconds = (performance.now() - epochStart) / 1000;
+  state.interrupted = { epoch: currentEpoch, ...totals, seconds };
   state.step = trainer.step;
   await saveRun(out, session, loop.source, state);
-  return state.interrupted;
+  return { epoch: currentEpoch, batches: totals.batches, signal: received };
 }

@@ -149,7 +149,9 @@ describe('downloads from a local HTTP server', () => {
     const dest = path.join(tmp, 'missing', 'x.gz');
     const err = await downloadFile(`${url.good}/mnist/nope.gz`, dest, labels.checksum).catch((e) => e);
     expect(err).toBeInstanceOf(DownloadError);
-    expect(err.message).toMatch(/nope.gz: HTTP 404/);
+    // the message says what was expected, not how the retry loop treats it (issue 16)
+    expect(err.message).toMatch(/nope.gz: HTTP 404 Not Found \(expected HTTP 200 with the file\)$/);
+    expect(err.retryable).toBe(false);
     const dest2 = path.join(tmp, 'stale', labels.name);
     fs.mkdirSync(path.dirname(dest2), { recursive: true });
     fs.writeFileSync(dest2, 'stale');

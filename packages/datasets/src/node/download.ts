@@ -147,7 +147,7 @@ export async function downloadFile(
         break;
       } catch (err) {
         lastError = err;
-        if (!(err instanceof DownloadError) || err.expected === 'no-retry' || options.signal?.aborted) break;
+        if (!(err instanceof DownloadError) || !err.retryable || options.signal?.aborted) break;
       }
     }
   } finally {
@@ -193,7 +193,11 @@ async function fetchInto(
   }
   if (res.status !== 200 && res.status !== 206) {
     await res.body?.cancel();
-    throw new DownloadError(`HTTP ${res.status} ${res.statusText}`, { file: url, expected: 'no-retry' });
+    throw new DownloadError(
+      `HTTP ${res.status} ${res.statusText}`,
+      { file: url, expected: `HTTP 200 with the file${have > 0 ? ', or 206 for the rest of it' : ''}` },
+      false,
+    );
   }
   let start = 0;
   let total: number | undefined;

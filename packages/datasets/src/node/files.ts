@@ -11,7 +11,8 @@ export async function readBytes(file: string): Promise<Uint8Array> {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err: any) {
     if (err?.code === 'ENOENT') throw new DatasetNotFoundError('file not found', { file });
-    if (err?.code === 'EISDIR') throw new DatasetNotFoundError('is a folder, not a file', { file });
+    if (err?.code === 'EISDIR')
+      throw new DatasetFormatError('bad-layout', 'is a folder', { file, expected: 'a file' });
     throw err;
   }
 }

@@ -21,6 +21,8 @@ export interface FileCheck {
 export interface SplitCheck {
   split: Split;
   ok: boolean;
+  /** True when none of the split's files are there (a partial copy); false when they are but do not read. */
+  absent?: boolean;
   count?: number;
   expected: number;
   error?: string;
@@ -31,7 +33,10 @@ export interface DatasetReport {
   root: string;
   files: FileCheck[];
   splits: SplitCheck[];
-  /** Every present download verifies and at least one split reads without error. */
+  /**
+   * Every present download verifies, every split whose files are present reads without error, and
+   * at least one split reads (an absent split is reported, not failed: partial copies are allowed).
+   */
   ok: boolean;
 }
 
@@ -88,9 +93,10 @@ export async function verifyDataset(
       splits.push({ split, ok: count > 0, count, expected });
     } catch (err) {
       if (!(err instanceof DatasetError)) throw err;
-      splits.push({ split, ok: false, expected, error: err.message });
+      splits.push({ split, ok: false, absent: err.code === 'not-found', expected, error: err.message });
     }
   }
-  const ok = files.every((f) => f.ok !== false) && splits.some((s) => s.ok);
+  const ok =
+    files.every((f) => f.ok !== false) && splits.every((s) => s.ok || s.absent) && splits.some((s) => s.ok);
   return { name, root, files, splits, ok };
 }

@@ -16,17 +16,20 @@ export interface TensorEntry {
   byteLength: number;
 }
 
-/** `manifest.json`: everything but the tensor bytes, which live in `weights.bin`. */
+/** `manifest.json`: everything but the tensor bytes, which live in the weights file. */
 export interface CheckpointManifest {
   format: typeof CHECKPOINT_FORMAT;
   version: number;
   createdAt: string;
   model: ModelConfig;
   tensors: TensorEntry[];
+  /** File name of the tensor bytes, inside the checkpoint directory. */
   weightsFile: string;
   weightsByteLength: number;
-  /** SHA-256 of the weights file (hex), checked on load. */
+  /** SHA-256 of the weights file (hex); required on load. */
   weightsSha256?: string;
+  /** SHA-256 (hex) of this manifest without this field (see `manifestDigestText`); required on load. */
+  manifestSha256?: string;
   /** Free JSON: trainer progress, optimizer/learner settings, metrics, run options. */
   meta: Record<string, unknown>;
 }
@@ -83,27 +86,127 @@ export async function encodeCheckpoint(
   return { manifest, data };
 }
 
-/** Validates a parsed manifest; throws CheckpointError naming what is wrong. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A file name inside the checkpoint directory: no separators, not "." or "..". */
+const FILE_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,255}$/;
+const DTYPES: readonly string[] = ['float32', 'int32'];
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+/** A value as a message shows it: JSON, cut short; `missing` for undefined. */
+function show(v: unknown): string {
+  if (v === undefined) return 'missing';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+/**
+ * The text whose SHA-256 is `manifestSha256`: the manifest as compact JSON without that field. A
+ * manifest parsed back from its file gives the same text (JSON.stringify is deterministic on parsed
+ * JSON), whatever the file's indentation.
+ */
+export function manifestDigestText(manifest: object): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(manifest).filter(([k]) => k !== 'manifestSha256')));
+}
+
+/**
+ * Validates a parsed manifest: every field a loader relies on, with its type and range, and both
+ * checksums present (verifying them needs a hash function: see `@synaptogen/nn/node`). Throws a
+ * CheckpointError naming the field and what was expected.
+ */
 export function validateManifest(path: string, m: unknown): CheckpointManifest {
   const fail = (msg: string): never => {
-    throw new CheckpointError(path, msg);
+    throw new CheckpointError(path, `${MANIFEST_FILE}: ${msg}`);
   };
-  if (!m || typeof m !== 'object') fail('manifest is not a JSON object');
-  const man = m as CheckpointManifest;
-  if (man.format !== CHECKPOINT_FORMAT)
-    fail(`manifest format is "${man.format}", expected "${CHECKPOINT_FORMAT}"`);
-  if (man.version !== CHECKPOINT_VERSION)
-    fail(`manifest version ${man.version} is not supported (expected ${CHECKPOINT_VERSION})`);
-  if (!man.model || typeof man.model.name !== 'string') fail('manifest has no model config');
-  if (!Array.isArray(man.tensors)) fail('manifest has no tensor list');
-  for (const e of man.tensors) {
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    if (e.byteLength !== count * 4)
-      fail(`tensor ${e.name}: ${e.byteLength} bytes do not match shape [${e.shape}]`);
-    if (e.offset < 0 || e.offset + e.byteLength > man.weightsByteLength)
-      fail(`tensor ${e.name} lies outside the weights file`);
+  if (!isObject(m)) return fail(`is not a JSON object (expected a ${CHECKPOINT_FORMAT} manifest)`);
+  if (m.format !== CHECKPOINT_FORMAT)
+    fail(`format is ${show(m.format)}, expected "${CHECKPOINT_FORMAT}" (not a synaptogen checkpoint)`);
+  if (m.version !== CHECKPOINT_VERSION)
+    fail(`version ${show(m.version)} is not supported (expected ${CHECKPOINT_VERSION})`);
+  if (!isObject(m.model) || typeof m.model.name !== 'string')
+    fail(`"model" is ${show(m.model)}, expected a model config with a "name"`);
+  if (!isObject(m.meta)) fail(`"meta" is ${show(m.meta)}, expected a JSON object`);
+  if (typeof m.weightsFile !== 'string' || !FILE_NAME.test(m.weightsFile))
+    fail(`"weightsFile" is ${show(m.weightsFile)}, expected a file name inside the checkpoint directory`);
+  const total = m.weightsByteLength;
+  if (!isCount(total)) return fail(`"weightsByteLength" is ${show(total)}, expected an integer ≥ 0`);
+  for (const key of ['weightsSha256', 'manifestSha256'] as const) {
+    const v = m[key];
+    if (v === undefined)
+      fail(`has no "${key}": every file of a checkpoint needs its SHA-256, so it cannot be verified`);
+    if (typeof v !== 'string' || !SHA256_HEX.test(v)) fail(`"${key}" is ${show(v)}, expected 64 hex digits`);
   }
-  return man;
+  if (!Array.isArray(m.tensors)) fail(`"tensors" is ${show(m.tensors)}, expected a list of tensor entries`);
+  const names = new Set<string>();
+  (m.tensors as unknown[]).forEach((e, i) => {
+    validateEntry(e, i, total, names, fail);
+  });
+  return m as unknown as CheckpointManifest;
+}
+
+function validateEntry(
+  entry: unknown,
+  i: number,
+  total: number,
+  names: Set<string>,
+  fail: (msg: string) => never,
+): void {
+  if (!isObject(entry))
+    fail(`tensors[${i}] is ${show(entry)}, expected {name, dtype, shape, offset, byteLength}`);
+  const e = entry as Record<string, unknown>;
+  if (typeof e.name !== 'string' || !e.name)
+    fail(`tensors[${i}].name is ${show(e.name)}, expected a non-empty string`);
+  const label = `tensor "${e.name}"`;
+  if (names.has(e.name as string)) fail(`${label} appears twice in "tensors"`);
+  names.add(e.name as string);
+  if (!DTYPES.includes(e.dtype as string))
+    fail(`${label}: dtype ${show(e.dtype)} is not supported (expected "float32" or "int32")`);
+  if (!Array.isArray(e.shape) || !e.shape.every(isCount))
+    fail(`${label}: shape ${show(e.shape)} is not a list of integers ≥ 0`);
+  let count = 1;
+  for (const d of e.shape as number[]) {
+    count *= d;
+    // stop before the product leaves the safe integers: such a tensor cannot fit anyway
+    if (count * 4 > total)
+      fail(`${label}: shape ${show(e.shape)} needs more bytes than the weights file has (${total})`);
+  }
+  if (e.byteLength !== count * 4)
+    fail(`${label}: byteLength is ${show(e.byteLength)}, expected ${count * 4} (4 bytes × ${count} values)`);
+  if (!isCount(e.offset) || e.offset % 4 !== 0)
+    fail(`${label}: offset is ${show(e.offset)}, expected a multiple of 4 (tensors are 4-byte aligned)`);
+  const end = (e.offset as number) + count * 4;
+  if (end > total) fail(`${label}: bytes ${e.offset}..${end} lie outside the weights file (${total} bytes)`);
+}
+
+/** A tensor's values, decoded without tfjs (see `decodeCheckpointArrays`). */
+export interface DecodedTensor {
+  dtype: 'float32' | 'int32';
+  shape: number[];
+  values: Float32Array | Int32Array;
+}
+
+/** Tensor values of a validated manifest as typed arrays (views of one copy of `data`). */
+export function decodeCheckpointArrays(
+  path: string,
+  manifest: CheckpointManifest,
+  data: Uint8Array,
+): Map<string, DecodedTensor> {
+  if (data.byteLength !== manifest.weightsByteLength) {
+    throw new CheckpointError(
+      path,
+      `${manifest.weightsFile} has ${data.byteLength} bytes, ${MANIFEST_FILE} says ${manifest.weightsByteLength} (truncated or corrupt)`,
+    );
+  }
+  const buf = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  const out = new Map<string, DecodedTensor>();
+  for (const e of manifest.tensors) {
+    const n = e.byteLength / 4;
+    const values =
+      e.dtype === 'int32' ? new Int32Array(buf, e.offset, n) : new Float32Array(buf, e.offset, n);
+    out.set(e.name, { dtype: e.dtype, shape: [...e.shape], values });
+  }
+  return out;
 }
 
 /** Rebuilds tensors from a validated manifest and the weights bytes. */
@@ -112,21 +215,9 @@ export function decodeCheckpoint(
   manifest: CheckpointManifest,
   data: Uint8Array,
 ): CheckpointData {
-  if (data.byteLength !== manifest.weightsByteLength) {
-    throw new CheckpointError(
-      path,
-      `${manifest.weightsFile} has ${data.byteLength} bytes, manifest says ${manifest.weightsByteLength} (truncated or corrupt)`,
-    );
-  }
   const tensors = new Map<string, tf.Tensor>();
-  const buf = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-  for (const e of manifest.tensors) {
-    const values =
-      e.dtype === 'int32'
-        ? new Int32Array(buf, e.offset, e.byteLength / 4)
-        : new Float32Array(buf, e.offset, e.byteLength / 4);
-    tensors.set(e.name, tf.tensor(values, e.shape, e.dtype));
-  }
+  for (const [name, t] of decodeCheckpointArrays(path, manifest, data))
+    tensors.set(name, tf.tensor(t.values, t.shape, t.dtype));
   return { manifest, tensors };
 }
 

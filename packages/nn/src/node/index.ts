@@ -1,1 +1,8 @@
-export { loadCheckpoint, saveCheckpoint } from './checkpoint-fs.js';
+export {
+  loadCheckpoint,
+  type RecoveryReport,
+  recoverCheckpoint,
+  SAVE_STEPS,
+  type SaveStep,
+  saveCheckpoint,
+} from './checkpoint-fs.js';

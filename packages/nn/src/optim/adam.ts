@@ -64,6 +64,24 @@ export class Adam extends Optimizer {
     };
   }
 
+  /**
+   * Whether step `step`'s constants are finite. The fused kernels require it; with an absurd learning
+   * rate (lr / (1 − β1ᵗ) = Infinity) the element-wise ops run instead, and the update's non-finite
+   * values reach the trainer's divergence check.
+   */
+  finiteStep(step: number): boolean {
+    const a = this.stepAttrs(step);
+    return Number.isFinite(a.stepSize) && Number.isFinite(a.sqrtBc2);
+  }
+
+  /**
+   * Only v: a non-finite m makes the update, hence the parameter, non-finite in the same step, and
+   * so does a NaN v; a +∞ v alone would only stall the update (half the reads of checking both).
+   */
+  override divergenceTensors(): [string, tf.Tensor][] {
+    return this.slots.entries().filter(([k]) => k.startsWith('v/'));
+  }
+
   apply(grads: ReadonlyMap<string, tf.Tensor>): void {
     this.step++;
     tf.tidy(() => {
@@ -90,7 +108,8 @@ export class Adam extends Optimizer {
     step: number,
     p: tf.Tensor | null,
   ): tf.Tensor | null {
-    if (g.dtype !== 'float32' || !tf.getKernel(ADAM_UPDATE, tf.getBackend())) return null;
+    if (g.dtype !== 'float32' || !tf.getKernel(ADAM_UPDATE, tf.getBackend()) || !this.finiteStep(step))
+      return null;
     const attrs = { ...this.stepAttrs(step), mode: p ? 'update' : 'direction' };
     const inputs: tf.NamedTensorMap = p ? { g, m, v, p } : { g, m, v };
     const [mNew, vNew, r] = tf.engine().runKernel(ADAM_UPDATE, inputs, attrs) as tf.Tensor[];

@@ -41,6 +41,14 @@ export abstract class Optimizer {
     return { kind: this.kind, config: this.config(), step: this.step, tensors };
   }
 
+  /**
+   * The slots the trainer's divergence check reads after every step: those whose NaN/±Infinity
+   * would not show in the parameters within the step (default: all of them).
+   */
+  divergenceTensors(): Iterable<[string, tf.Tensor]> {
+    return this.slots.entries();
+  }
+
   setState(state: OptimizerState): void {
     if (state.kind !== this.kind)
       throw new Error(`optimizer state is for "${state.kind}", not "${this.kind}"`);

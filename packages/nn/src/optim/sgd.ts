@@ -23,6 +23,11 @@ export class SGD extends Optimizer {
     if (this.nesterov && this.momentum <= 0) throw new Error('SGD: nesterov needs momentum > 0');
   }
 
+  /** None: a non-finite momentum buffer makes the parameter non-finite in the same step. */
+  override divergenceTensors(): [string, tf.Tensor][] {
+    return [];
+  }
+
   apply(grads: ReadonlyMap<string, tf.Tensor>): void {
     this.step++;
     tf.tidy(() => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SpikingModel } from '../models/spiking-model.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LrSchedule } from '../optim/schedule.js';
+import { DivergenceGuard, type DivergenceOptions } from './divergence.js';
 import { type LossFn, lossByName } from './loss.js';
 
 /** One batch as typed arrays (what `@synaptogen/datasets` yields): inputs `[N, ...sample]`, labels `[N]`. */
@@ -59,11 +60,31 @@ export interface TrainerOptions {
   /** Default: the model's reference loss. */
   loss?: LossFn | string;
   hooks?: TrainingHooks[];
+  /**
+   * Divergence detection after every step (on by default; `false` turns it off): a non-finite loss,
+   * or NaN/±Infinity in the checked tensors, throws a DivergenceError naming the step and the first
+   * layer affected; `warnAbove` adds a one-time warning when weights grow past it.
+   */
+  divergence?: DivergenceOptions | false;
+}
+
+/** Running sums of an epoch (what its metrics are computed from), carried across a resume. */
+export interface EpochTotals {
+  /** Σ loss × samples over the batches trained. */
+  lossSum: number;
+  correct: number;
+  samples: number;
+  /** Training time of those batches. */
+  seconds: number;
+  /** How many batches they were (the epoch's next batch index). */
+  batches: number;
 }
 
 export interface EpochOptions {
-  /** After each step; `samples` and `correct` are running totals of the epoch so far. */
-  onBatch?: (info: StepInfo & { samples: number; correct: number }) => void;
+  /** After each step; `samples`, `correct` and `lossSum` are running totals of the epoch so far. */
+  onBatch?: (info: StepInfo & { samples: number; correct: number; lossSum: number }) => void;
+  /** Totals of the same epoch's batches trained before an interruption: the metrics cover the whole epoch. */
+  carry?: EpochTotals;
   /** Stops between two steps; the epoch ends early and reports what it did. */
   signal?: AbortSignal;
 }
@@ -72,7 +93,7 @@ export interface FitOptions extends EpochOptions {
   train: BatchSource;
   test?: BatchSource;
   epochs: number;
-  /** First epoch to run (resume), default 0. */
+  /** First epoch to run (resume), default 0; `carry` applies to it alone. */
   startEpoch?: number;
   schedule?: LrSchedule;
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
@@ -87,6 +108,7 @@ export class Trainer {
   /** Optimizer steps taken (persisted in checkpoints). */
   step = 0;
   private readonly trainable: [string, tf.Variable][];
+  private readonly guard: DivergenceGuard | null;
 
   constructor(options: TrainerOptions) {
     this.model = options.model;
@@ -97,6 +119,16 @@ export class Trainer {
         : lossByName(options.loss ?? options.model.config.loss);
     this.hooks = options.hooks ?? [];
     this.trainable = this.model.namedParameters().filter(([, v]) => v.trainable);
+    const d = options.divergence;
+    this.guard =
+      d === false
+        ? null
+        : new DivergenceGuard(
+            this.model.stateTensors().map(([n]) => n),
+            d?.tensors ?? (() => [...this.model.stateTensors(), ...this.optimizer.divergenceTensors()]),
+            () => this.model.namedParameters(),
+            d ?? {},
+          );
     const owned = new Set(this.hooks.flatMap((h) => [...(h.ownedParameters?.() ?? [])]));
     for (const name of this.optimizer.params.keys()) {
       if (owned.has(name))
@@ -137,12 +169,19 @@ export class Trainer {
       loss,
       lr: this.optimizer.lr,
     };
-    for (const h of this.hooks) h.applyGradients?.(byName, stepInfo);
-    this.optimizer.apply(byName);
-    for (const h of this.hooks) h.afterStep?.(stepInfo);
-    const correct = (correctT as tf.Tensor | null)?.dataSync()[0] ?? 0;
-    tf.dispose([value, correctT as tf.Tensor | null].filter((t): t is tf.Tensor => t !== null));
-    tf.dispose(Object.values(grads));
+    let correct = 0;
+    try {
+      // a non-finite loss stops the run before its gradients reach the weights
+      this.guard?.checkLoss(loss, stepInfo);
+      for (const h of this.hooks) h.applyGradients?.(byName, stepInfo);
+      this.optimizer.apply(byName);
+      for (const h of this.hooks) h.afterStep?.(stepInfo);
+      this.guard?.checkState(stepInfo);
+      correct = (correctT as tf.Tensor | null)?.dataSync()[0] ?? 0;
+    } finally {
+      tf.dispose([value, correctT as tf.Tensor | null].filter((t): t is tf.Tensor => t !== null));
+      tf.dispose(Object.values(grads));
+    }
     return { loss, correct, info: stepInfo };
   }
 
@@ -151,11 +190,12 @@ export class Trainer {
     epoch: number,
     options: EpochOptions = {},
   ) {
-    const start = performance.now();
-    let lossSum = 0;
-    let correct = 0;
-    let samples = 0;
-    let batchIndex = 0;
+    const carry = options.carry;
+    const start = performance.now() - 1000 * (carry?.seconds ?? 0);
+    let lossSum = carry?.lossSum ?? 0;
+    let correct = carry?.correct ?? 0;
+    let samples = carry?.samples ?? 0;
+    let batchIndex = carry?.batches ?? 0;
     for await (const batch of source) {
       if (options.signal?.aborted) break;
       const n = batch.labels.length; // shape[0] is T for time-major event frames
@@ -164,7 +204,7 @@ export class Trainer {
       correct += r.correct;
       samples += n;
       batchIndex++;
-      options.onBatch?.({ ...r.info, samples, correct });
+      options.onBatch?.({ ...r.info, samples, correct, lossSum });
     }
     return {
       trainLoss: samples ? lossSum / samples : Number.NaN,
@@ -215,7 +255,8 @@ export class Trainer {
     for (let epoch = options.startEpoch ?? 0; epoch < options.epochs; epoch++) {
       if (options.schedule) this.optimizer.lr = options.schedule(epoch);
       const lr = this.optimizer.lr;
-      const tr = await this.trainEpoch(options.train(epoch), epoch, options);
+      const carry = epoch === (options.startEpoch ?? 0) ? options.carry : undefined;
+      const tr = await this.trainEpoch(options.train(epoch), epoch, { ...options, carry });
       if (!tr.completed) break;
       const metrics: EpochMetrics = {
         epoch: epoch + 1,

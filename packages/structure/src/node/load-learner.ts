@@ -2,12 +2,21 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LearnerFactory, LearnerPlugin } from '../contract.js';
-import { assertLearner, hasLearner, listLearners, registerLearner } from '../registry.js';
+import type { LearnerFactory, LearnerPlugin, StructureLearner } from '../contract.js';
+import {
+  assertLearner,
+  assertReport,
+  hasLearner,
+  LearnerNameTakenError,
+  listLearners,
+  registerLearner,
+} from '../registry.js';
 
 export interface LoadLearnerOptions {
   /** Directory relative paths and package names are resolved from (default: process.cwd()). */
   cwd?: string;
+  /** How long a plugin module may take to load before it is given up on (default 60 s). */
+  timeoutMs?: number;
 }
 
 const looksLikePath = (s: string) =>
@@ -28,9 +37,76 @@ function pluginFrom(mod: Record<string, unknown>, origin: string): LearnerPlugin
   return p as LearnerPlugin;
 }
 
+/** The contract methods a host calls; a plugin's failure in one of them is reported as the plugin's. */
+const HOOKS = new Set([
+  'attach',
+  'setOptimizer',
+  'ownedParameters',
+  'applyGradients',
+  'afterStep',
+  'endEpoch',
+  'report',
+  'getState',
+  'divergenceTensors',
+  'setState',
+  'dispose',
+]);
+
+/**
+ * A plugin's learner as the host sees it: errors its methods throw name the plugin and the method,
+ * and `report()` is checked against the contract (finite connectivity in [0, 1]...).
+ */
+function guardPlugin(learner: StructureLearner, origin: string): StructureLearner {
+  const blame = (method: string, e: unknown) =>
+    new Error(`${origin}: ${method}() failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  return new Proxy(learner, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      if (typeof key !== 'string' || !HOOKS.has(key) || typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        let out: unknown;
+        try {
+          out = value.apply(target, args);
+        } catch (e) {
+          throw blame(key, e);
+        }
+        if (out instanceof Promise)
+          return out.catch((e: unknown) => {
+            throw blame(key, e);
+          });
+        return key === 'report' ? assertReport(out, origin) : out;
+      };
+    },
+  });
+}
+
+class PluginTimeoutError extends Error {}
+
+/** `import(url)`, or a clear error when the module's top-level code has not settled in `ms`. */
+async function importWithin(url: string, specifier: string, ms: number): Promise<Record<string, unknown>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new PluginTimeoutError(
+            `learner plugin ${specifier} did not finish loading within ${ms / 1000} s (its top-level code never settled); expected a module that loads promptly`,
+          ),
+        ),
+      ms,
+    );
+  });
+  try {
+    return (await Promise.race([import(url), timeout])) as Record<string, unknown>;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Resolves a learner by registry name, file path (`./my-learner.js`, dynamic import) or package
- * name, registers plugins under their own name, and returns the name and a checked factory.
+ * name, registers plugins under their own name (a built-in's name only with `override: true` in the
+ * plugin), and returns the name and a checked factory.
  */
 export async function loadLearner(
   specifier: string,
@@ -56,17 +132,30 @@ export async function loadLearner(
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    mod = await importWithin(url, specifier, options.timeoutMs ?? 60_000);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (!looksLikePath(specifier) && err.code === 'ERR_MODULE_NOT_FOUND')
       throw new Error(
         `unknown learner "${specifier}"; expected one of: ${listLearners().join(', ')}, a file path (./my-learner.js) or an installed package name`,
       );
+    if (e instanceof PluginTimeoutError) throw e;
     throw new Error(`learner "${specifier}" is not a loadable module (${err.message})`);
   }
   const plugin = pluginFrom(mod, specifier);
-  const create: LearnerFactory = (o) => assertLearner(plugin.create(o), `learner plugin ${specifier}`);
-  registerLearner(plugin.name, create, plugin.description ?? `plugin from ${specifier}`);
+  const origin = `learner plugin ${specifier}`;
+  const create: LearnerFactory = (o) => guardPlugin(assertLearner(plugin.create(o), origin), origin);
+  try {
+    registerLearner(plugin.name, create, plugin.description ?? `plugin from ${specifier}`, {
+      source: url,
+      override: plugin.override === true,
+    });
+  } catch (e) {
+    if (!(e instanceof LearnerNameTakenError)) throw e;
+    throw new Error(
+      `${origin} is named "${plugin.name}", which is ${e.takenBy === 'builtin' ? 'a built-in learner' : `the learner from ${e.takenBy}`}; ` +
+        'rename the plugin, or export override: true with it to replace that learner',
+    );
+  }
   return { name: plugin.name, create, source: url };
 }
