@@ -6,6 +6,7 @@ import { DatasetFormatError, DatasetNotFoundError, InvalidArgumentError } from '
 import type { FrameOptions, SplitBy } from '../frames.js';
 import type { ImageDataset, Split } from '../types.js';
 import { resolveDataRoot } from './dataRoot.js';
+import { downloadHint } from './downloadHint.js';
 import { cachedFrames, type FrameCacheOptions } from './eventFiles.js';
 import { isDirectory, readBytes } from './files.js';
 
@@ -166,7 +167,7 @@ export function listNmnist(dataDir: string | undefined, split: Split): SampleRef
     }
   }
   throw new DatasetNotFoundError(
-    `N-MNIST ${split} samples not found (looked for nmnist/${split === 'train' ? 'Train' : 'Test'}/<digit>/*.bin${split === 'train' ? ' and nmnist/train1K.txt' : ''}); run \`synaptogen datasets download nmnist\``,
+    `N-MNIST ${split} samples not found (looked for nmnist/${split === 'train' ? 'Train' : 'Test'}/<digit>/*.bin${split === 'train' ? ' and nmnist/train1K.txt' : ''}); ${downloadHint('nmnist')}`,
     { file: bases[0] },
   );
 }
@@ -206,7 +207,7 @@ export function listCifar10Dvs(dataDir?: string): SampleRef[][] {
   );
   if (!base) {
     throw new DatasetNotFoundError(
-      'CIFAR10-DVS not found (looked for cifar10-dvs/<class>/ folders or <class>.zip); run `synaptogen datasets download cifar10-dvs`',
+      `CIFAR10-DVS not found (looked for cifar10-dvs/<class>/ folders or <class>.zip); ${downloadHint('cifar10-dvs')}`,
       { file: path.join(root, 'cifar10-dvs') },
     );
   }

@@ -3,6 +3,7 @@ import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
 import { parseIdx } from '../idx.js';
 import type { ImageDataset, Split } from '../types.js';
 import { resolveDataRoot } from './dataRoot.js';
+import { downloadHint } from './downloadHint.js';
 import { firstExisting, readMaybeGzip } from './files.js';
 
 export type MnistVariant = 'mnist' | 'fashion';
@@ -63,7 +64,7 @@ export async function loadMnist(options: LoadMnistOptions): Promise<ImageDataset
   const name = variant === 'mnist' ? 'mnist' : 'fashion-mnist';
   if (!imagesFile || !labelsFile) {
     throw new DatasetNotFoundError(
-      `${name} ${options.split} files not found (looked in ${folders.join(', ')}); run \`synaptogen datasets download ${name}\``,
+      `${name} ${options.split} files not found (looked in ${folders.join(', ')}); ${downloadHint(name)}`,
       { file: path.join(folders[0], `${prefix}-${imagesFile ? 'labels-idx1' : 'images-idx3'}-ubyte.gz`) },
     );
   }
