@@ -218,7 +218,6 @@ const TSCONFIG = {
     outDir: 'out',
     rootDir: '.',
   },
-  include: ['block-*.ts'],
 };
 
 function savedName(code) {
@@ -262,9 +261,8 @@ function runBlock(block, ctx) {
   }
 }
 
-/** Type-checks and compiles all TypeScript blocks of a README at once (once its packages are installed). */
-function compileTs(blocks, ctx, tools) {
-  const ts = blocks.filter((b) => b.kind === 'ts' && !b.marker);
+/** Type-checks and compiles TypeScript blocks with one tsc run (once the packages they import are installed). */
+function compileTs(ts, ctx, tools) {
   if (!ts.length) return;
   // typescript and @types/node are installed once, beside the sandboxes; the README's packages are its own
   const types = join(ctx.dir, 'node_modules/@types');
@@ -272,7 +270,8 @@ function compileTs(blocks, ctx, tools) {
   if (!existsSync(join(types, 'node')))
     symlinkSync(join(tools, 'node_modules/@types/node'), join(types, 'node'));
   for (const b of ts) writeFileSync(join(ctx.dir, `block-${b.line}.ts`), `${b.code}\n`);
-  writeFileSync(join(ctx.dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+  const files = ts.map((b) => `block-${b.line}.ts`);
+  writeFileSync(join(ctx.dir, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, files }, null, 2));
   const r = spawnSync(process.execPath, [join(tools, 'node_modules/typescript/bin/tsc'), '-p', '.'], {
     cwd: ctx.dir,
     encoding: 'utf8',
@@ -373,31 +372,29 @@ function checkReadme(readme, packed, shared) {
   delete env.SYNAPTOGEN_DATA;
   delete env.npm_config_prefix;
   const ctx = { dir, env };
-  let compiled = false;
-  for (const block of blocks) {
+  const compiled = new Set();
+  for (const [index, block] of blocks.entries()) {
     const where = `${readme}:${block.line} (${block.lang || 'no language'})`;
     if (block.marker?.what === 'skip') {
       results.push({ where, status: 'skip', note: block.marker.reason || '(no reason given)' });
       continue;
     }
-    if (block.kind === 'ts' && !compiled) {
-      // after the README's own install blocks ran (they come first): tsc needs the packages
+    if (block.kind === 'ts' && !compiled.has(block)) {
+      // this block and the TypeScript blocks after it up to the next sh block (whose installs they may
+      // not rely on yet): tsc needs the packages the README installed so far
+      const group = [];
+      for (const b of blocks.slice(index)) {
+        if (b.kind === 'sh' && !b.marker) break;
+        if (b.kind === 'ts' && !b.marker) group.push(b);
+      }
       const t0 = Date.now();
+      const lines = group.map((b) => b.line).join(', ');
       try {
-        compileTs(blocks, ctx, shared.tools());
-        compiled = true;
-        results.push({
-          where: `${readme} TypeScript blocks type-checked`,
-          status: 'ok',
-          seconds: (Date.now() - t0) / 1000,
-        });
+        compileTs(group, ctx, shared.tools());
+        for (const b of group) compiled.add(b);
+        results.push({ where: `${readme}:${lines} (ts) type-checked`, status: 'ok', seconds: (Date.now() - t0) / 1000 });
       } catch (e) {
-        results.push({
-          where: `${readme} (TypeScript blocks)`,
-          status: 'FAIL',
-          note: e.message,
-          seconds: (Date.now() - t0) / 1000,
-        });
+        results.push({ where: `${readme}:${lines} (ts) type-check`, status: 'FAIL', note: e.message, seconds: (Date.now() - t0) / 1000 });
         return results;
       }
     }
