@@ -6,8 +6,9 @@
 //   sh / bash   run by bash -e. `npm install <names>` installs the packed tarballs for @synaptogen/* names
 //               (and the registry for the rest); `npm install -g @synaptogen/cli` installs into a prefix
 //               whose bin is on PATH, so `synaptogen` works in the blocks that follow.
-//   ts          type-checked by tsc (strict, skipLibCheck off, "types": ["node", "long"] as the READMEs
-//               advise) and run by node; js / mjs run by node; json must parse.
+//   ts          type-checked by tsc (strict, skipLibCheck off, "types": ["node", "long", "emscripten"] as
+//               the READMEs advise, the last two where tfjs installed them) and run by node; js / mjs run
+//               by node; json must parse.
 //   A block whose first line is `// name.js` (or .mjs/.ts) is saved under that name too.
 //
 // The reader's home is a temporary folder whose ~/.cache/synaptogen (the CLI's and the readers' default
@@ -212,8 +213,9 @@ const TSCONFIG = {
     module: 'NodeNext',
     moduleResolution: 'NodeNext',
     strict: true,
-    // the READMEs' TypeScript note: tfjs-core's typings need the `long` types when `types` is set
-    types: ['node', 'long'],
+    // the READMEs' TypeScript note: with `types` set, tfjs-core's typings need "long" and
+    // tfjs-backend-wasm's "emscripten" (compileTs adds them where those packages are installed)
+    types: ['node'],
     skipLibCheck: false,
     outDir: 'out',
     rootDir: '.',
@@ -271,7 +273,9 @@ function compileTs(ts, ctx, tools) {
     symlinkSync(join(tools, 'node_modules/@types/node'), join(types, 'node'));
   for (const b of ts) writeFileSync(join(ctx.dir, `block-${b.line}.ts`), `${b.code}\n`);
   const files = ts.map((b) => `block-${b.line}.ts`);
-  writeFileSync(join(ctx.dir, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, files }, null, 2));
+  const typeLibs = ['node', ...['long', 'emscripten'].filter((t) => existsSync(join(types, t)))];
+  const compilerOptions = { ...TSCONFIG.compilerOptions, types: typeLibs };
+  writeFileSync(join(ctx.dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }, null, 2));
   const r = spawnSync(process.execPath, [join(tools, 'node_modules/typescript/bin/tsc'), '-p', '.'], {
     cwd: ctx.dir,
     encoding: 'utf8',
@@ -323,7 +327,7 @@ const [block, chromiumPath] = process.argv.slice(2);
 await esbuild.build({ entryPoints: [block], bundle: true, format: 'esm', platform: 'browser', outfile: 'browser-bundle.js', logLevel: 'error' });
 const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  if (path === '/') { res.setHeader('content-type', 'text/html'); return res.end('<!doctype html><script type="module" src="/browser-bundle.js"></script>'); }
+  if (path === '/') { res.setHeader('content-type', 'text/html'); return res.end('<!doctype html><link rel="icon" href="data:,"><script type="module" src="/browser-bundle.js"></script>'); }
   const file = join(process.cwd(), path);
   if (!file.startsWith(process.cwd()) || !existsSync(file) || !statSync(file).isFile()) { res.statusCode = 404; return res.end(); }
   res.setHeader('content-type', path.endsWith('.js') ? 'text/javascript' : 'application/octet-stream');
@@ -380,11 +384,11 @@ function checkReadme(readme, packed, shared) {
       continue;
     }
     if (block.kind === 'ts' && !compiled.has(block)) {
-      // this block and the TypeScript blocks after it up to the next sh block (whose installs they may
-      // not rely on yet): tsc needs the packages the README installed so far
+      // this block and the TypeScript blocks after it up to the next sh block that installs something
+      // (they may not rely on its packages yet): tsc needs the packages the README installed so far
       const group = [];
       for (const b of blocks.slice(index)) {
-        if (b.kind === 'sh' && !b.marker) break;
+        if (b.kind === 'sh' && !b.marker && /\bnpm (install|i)\b/.test(b.code)) break;
         if (b.kind === 'ts' && !b.marker) group.push(b);
       }
       const t0 = Date.now();
@@ -392,9 +396,18 @@ function checkReadme(readme, packed, shared) {
       try {
         compileTs(group, ctx, shared.tools());
         for (const b of group) compiled.add(b);
-        results.push({ where: `${readme}:${lines} (ts) type-checked`, status: 'ok', seconds: (Date.now() - t0) / 1000 });
+        results.push({
+          where: `${readme}:${lines} (ts) type-checked`,
+          status: 'ok',
+          seconds: (Date.now() - t0) / 1000,
+        });
       } catch (e) {
-        results.push({ where: `${readme}:${lines} (ts) type-check`, status: 'FAIL', note: e.message, seconds: (Date.now() - t0) / 1000 });
+        results.push({
+          where: `${readme}:${lines} (ts) type-check`,
+          status: 'FAIL',
+          note: e.message,
+          seconds: (Date.now() - t0) / 1000,
+        });
         return results;
       }
     }
