@@ -33,6 +33,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseBlocks } from './readme-blocks.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -51,43 +52,6 @@ const FIXTURES = {
 };
 
 // ------------------------------------------------------------------ README parsing
-
-const LANGS = {
-  sh: 'sh',
-  bash: 'sh',
-  shell: 'sh',
-  ts: 'ts',
-  typescript: 'ts',
-  js: 'js',
-  mjs: 'js',
-  javascript: 'js',
-  json: 'json',
-};
-
-/** Fenced blocks with their language, first line number and the marker comment right above them. */
-export function parseBlocks(text) {
-  const lines = text.split('\n');
-  const blocks = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(```+)\s*([\w-]*)/.exec(lines[i]);
-    if (!open) continue;
-    const fence = open[2];
-    const start = i;
-    const body = [];
-    for (i++; i < lines.length && !lines[i].trim().startsWith(fence); i++) body.push(lines[i]);
-    let j = start - 1;
-    while (j >= 0 && lines[j].trim() === '') j--;
-    const marker = /<!--\s*readme-test:\s*(\w+)\s*(.*?)\s*-->/.exec(lines[j] ?? '');
-    blocks.push({
-      line: start + 1,
-      lang: open[3].toLowerCase(),
-      kind: LANGS[open[3].toLowerCase()] ?? null,
-      code: body.join('\n'),
-      marker: marker ? { what: marker[1], reason: marker[2] } : null,
-    });
-  }
-  return blocks;
-}
 
 function readmes() {
   const named = args.filter((a) => !a.startsWith('--'));
@@ -379,8 +343,12 @@ function checkReadme(readme, packed, shared) {
   const compiled = new Set();
   for (const [index, block] of blocks.entries()) {
     const where = `${readme}:${block.line} (${block.lang || 'no language'})`;
-    if (block.marker?.what === 'skip') {
-      results.push({ where, status: 'skip', note: block.marker.reason || '(no reason given)' });
+    if (block.marker?.what === 'skip' || block.marker?.what === 'setup') {
+      const note =
+        block.marker.what === 'setup'
+          ? 'the set-up commands: .ci/run runs them on a fresh clone (scripts/readme-setup.mjs)'
+          : block.marker.reason || '(no reason given)';
+      results.push({ where, status: 'skip', note });
       continue;
     }
     if (block.kind === 'ts' && !compiled.has(block)) {
