@@ -3,6 +3,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { renderComparison } from './report-compare.js';
 import { readRun } from './report-data.js';
 import { renderReport } from './report-html.js';
 
@@ -22,11 +23,16 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .argument(
-      '<run-dir>',
-      'checkpoint directory written by synaptogen train (or an unzipped demo checkpoint)',
+      '<run-dirs...>',
+      'checkpoint directory written by synaptogen train (or an unzipped demo checkpoint); several: a comparison',
     )
-    .description('Write a self-contained HTML report (plots inlined, no network) of a training run')
-    .option('-o, --out <file>', 'where to write the report (default: <run-dir>/report.html)')
+    .description(
+      'Write a self-contained HTML report (plots inlined, no network) of a training run, or compare runs',
+    )
+    .option(
+      '-o, --out <file>',
+      'where to write the report (default: <run-dir>/report.html; for several runs compare.html)',
+    )
     .option(
       '--profile <file>',
       'network profile for firing rates and costs (default: <run-dir>/*.profile.json)',
@@ -39,25 +45,56 @@ export function registerReport(program: Command): void {
 Examples:
   $ synaptogen train --model gradr-mnist-mlp --learner gradr --epochs 5 --out runs/gradr
   $ synaptogen report runs/gradr                     # writes runs/gradr/report.html
-  $ synaptogen cost runs/gradr --save-profiles runs/gradr && synaptogen report runs/gradr -o gradr.html`,
+  $ synaptogen cost runs/gradr --save-profiles runs/gradr && synaptogen report runs/gradr -o gradr.html
+  $ synaptogen report runs/dense runs/gradr -o compare.html   # side by side: curves, rates, options that differ`,
     )
     .action(
-      async (runDir: string, flags: { out?: string; profile?: string; json?: boolean; quiet?: boolean }) => {
-        const data = readRun(runDir, { profile: flags.profile });
+      async (
+        runDirs: string[],
+        flags: { out?: string; profile?: string; json?: boolean; quiet?: boolean },
+      ) => {
+        if (runDirs.length > 1) return compare(runDirs, flags);
+        const data = readRun(runDirs[0], { profile: flags.profile });
         const out = resolve(flags.out ?? join(data.runDir, 'report.html'));
         await writeAtomic(out, renderReport(data));
-        const last = data.history.at(-1);
         if (flags.json)
           process.stdout.write(
             `${JSON.stringify({
               report: out,
               epochs: data.history.length,
-              testAccuracy: last?.testAccuracy ?? null,
-              connectivity: last?.connectivity ?? null,
+              testAccuracy: data.headline.testAccuracy,
+              connectivity: data.headline.connectivity,
               cost: data.cost !== null,
             })}\n`,
           );
         else if (!flags.quiet) process.stdout.write(`report written to ${out}\n`);
       },
     );
+}
+
+/** `synaptogen report RUN_A RUN_B …`: one page with every run's curves on shared axes. */
+async function compare(
+  runDirs: string[],
+  flags: { out?: string; profile?: string; json?: boolean; quiet?: boolean },
+): Promise<void> {
+  if (flags.profile)
+    throw new CliError(
+      'report: --profile names the profile of one run; with several runs each uses its own',
+      2,
+    );
+  const runs = runDirs.map((dir) => readRun(dir));
+  const out = resolve(flags.out ?? 'compare.html');
+  await writeAtomic(out, renderComparison(runs));
+  if (flags.json)
+    process.stdout.write(
+      `${JSON.stringify({
+        report: out,
+        runs: runs.map((r) => ({
+          run: r.runDir,
+          testAccuracy: r.headline.testAccuracy,
+          connectivity: r.headline.connectivity,
+        })),
+      })}\n`,
+    );
+  else if (!flags.quiet) process.stdout.write(`comparison of ${runs.length} runs written to ${out}\n`);
 }

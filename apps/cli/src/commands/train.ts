@@ -103,6 +103,11 @@ export function registerTrain(program: Command): void {
       'also print a progress line every n batches (for logs without a terminal)',
       positiveInt('--log-every'),
     )
+    .option(
+      '--curve-every <steps>',
+      'steps between the points of the training curve the report plots (default: about 25 per epoch)',
+      positiveInt('--curve-every'),
+    )
     .option('--json', 'print one JSON summary line on stdout; progress lines go to stderr')
     .option('-q, --quiet', 'no progress bar and no per-epoch lines')
     .addHelpText(

@@ -14,6 +14,8 @@ import { measureConnectivity, TrainingSession } from '@synaptogen/structure';
 import type * as tf from '@tensorflow/tfjs-core';
 import { startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
+import { CurveLog, defaultCurveEvery } from './curve.js';
+import { measureFiringRates } from './firing-rates.js';
 import { checkRunMemory, heapFailure, isHeapFailure, type MemoryContext } from './memory.js';
 import type { TrainOptions } from './options.js';
 import { EpochProgress } from './progress.js';
@@ -183,6 +185,8 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
   const { session, data, state, o, out, perEpoch, log } = loop;
   const { trainer, learner, model } = session;
   const progress = new EpochProgress(!o.quiet && Boolean(process.stderr.isTTY));
+  state.curveEvery ??= o.curveEvery ?? defaultCurveEvery(perEpoch);
+  const curve = new CurveLog(state.curveEvery, perEpoch, (state.curve ??= []));
   const start = state.completedEpochs;
   if (start >= o.epochs)
     log(`checkpoint ${out} already has ${start} epochs; nothing to train (raise --epochs)`);
@@ -222,6 +226,7 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
             ? measureConnectivity(model.prunableWeights()).connectivity
             : undefined;
         progress.update(batchesDone, info.loss, info.samples ? info.correct / info.samples : 0, conn);
+        curve.record(info, batchesDone, model);
         if (o.logEvery && batchesDone % o.logEvery === 0)
           log(`epoch ${info.epoch + 1} batch ${batchesDone}/${perEpoch} loss ${info.loss.toFixed(5)}`);
       },
@@ -229,6 +234,7 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
         progress.stop();
         if (state.interrupted?.epoch === m.epoch - 1) m.resumedAfterBatches = state.interrupted.batches;
         recordLearnerReport(m, learner.report());
+        m.firingRates = await measureFiringRates(model, testBatches(data, o));
         state.history.push(m);
         state.completedEpochs = m.epoch;
         state.step = trainer.step;
