@@ -315,7 +315,7 @@ if (errors.length) { console.error(errors.join('\\n')); process.exit(1); }
 
 // ------------------------------------------------------------------ main
 
-function checkReadme(readme, packed, shared) {
+function checkReadme(readme, shared) {
   const text = readFileSync(join(root, readme), 'utf8');
   const blocks = parseBlocks(text);
   const results = [];
@@ -442,7 +442,7 @@ try {
     return toolsDir;
   };
   for (const readme of files) {
-    const results = checkReadme(readme, packed, { tmp, bin, tools });
+    const results = checkReadme(readme, { tmp, bin, tools });
     for (const r of results) {
       all.push(r);
       const secs = r.seconds === undefined ? '' : ` (${r.seconds.toFixed(1)} s)`;

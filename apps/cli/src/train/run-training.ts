@@ -186,7 +186,8 @@ async function trainEpochs(loop: EpochLoop): Promise<{ epoch: number; batches: n
   const { trainer, learner, model } = session;
   const progress = new EpochProgress(!o.quiet && Boolean(process.stderr.isTTY));
   state.curveEvery ??= o.curveEvery ?? defaultCurveEvery(perEpoch);
-  const curve = new CurveLog(state.curveEvery, perEpoch, (state.curve ??= []));
+  state.curve ??= [];
+  const curve = new CurveLog(state.curveEvery, perEpoch, state.curve);
   const start = state.completedEpochs;
   if (start >= o.epochs)
     log(`checkpoint ${out} already has ${start} epochs; nothing to train (raise --epochs)`);
