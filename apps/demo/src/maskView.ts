@@ -1,6 +1,6 @@
 import type { MaskMap } from './protocol.js';
 
-/** Present synapses shade from white (none in the bin) to dark blue (all); changes since the last map are tinted. */
+/** Present synapses shade from white (none in the bin) to blue (all); changes since the last map tint red / green. */
 const PRESENT = [31, 119, 180];
 const PRUNED = [214, 39, 40];
 const REGROWN = [44, 160, 44];
@@ -14,12 +14,16 @@ function drawLayer(canvas: HTMLCanvasElement, m: MaskMap): void {
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   const img = ctx.createImageData(m.binCols, m.binRows);
+  // synapses per bin (the last row and column of bins may hold fewer; close enough for a tint)
+  const perBin = Math.ceil(m.rows / m.binRows) * Math.ceil(m.cols / m.binCols);
   for (let b = 0; b < m.density.length; b++) {
     const d = m.density[b];
-    let rgb = PRESENT.map((c) => Math.round(255 - d * (255 - c)));
-    // a bin where synapses changed since the last map: pruning in red, regrowth in green (the larger wins)
+    const base = PRESENT.map((c) => 255 - d * (255 - c));
+    // changes since the last map tint the bin: pruning red, regrowth green, stronger the more changed
     const changed = m.pruned[b] + m.regrown[b];
-    if (changed > 0) rgb = m.pruned[b] >= m.regrown[b] ? PRUNED : REGROWN;
+    const tint = m.pruned[b] >= m.regrown[b] ? PRUNED : REGROWN;
+    const a = Math.min(1, (4 * changed) / perBin);
+    const rgb = base.map((c, i) => Math.round(c * (1 - a) + tint[i] * a));
     img.data.set([...rgb, 255], 4 * b);
   }
   ctx.putImageData(img, 0, 0);
