@@ -7,7 +7,7 @@
 //   gradient skew: @synaptogen/neurons beside another minor version of tfjs-core warns once, naming both.
 // Needs built packages (`pnpm build`), npm, the data root ($SYNAPTOGEN_DATA, default ../shared/data) and the
 // npm registry or npm's cache for tfjs. Exit 0 when both examples pass.   node scripts/check-examples.mjs [--keep]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -19,10 +19,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packDir, root } from './pack.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
 const dataRoot = resolve(process.env.SYNAPTOGEN_DATA ?? join(root, '../shared/data'));
 const TFJS = [
@@ -56,13 +55,7 @@ function run(cmd, args, options) {
 }
 
 function pack(pkg, base = 'packages') {
-  const dir = join(root, base, pkg);
-  if (!existsSync(join(dir, 'dist'))) throw new Error(`${dir}/dist is missing: run \`pnpm build\` first`);
-  const out = execFileSync('pnpm', ['pack', '--pack-destination', join(tmp, 'tarballs')], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
-  return resolve(join(tmp, 'tarballs'), out.trim().split('\n').at(-1).trim().split('/').at(-1));
+  return packDir(join(root, base, pkg), join(tmp, 'tarballs'));
 }
 
 /** A fresh npm project outside the workspace with the example's files and exactly `deps` installed. */
@@ -112,7 +105,6 @@ function expectEqual(actual, expected, what) {
 }
 
 try {
-  mkdirSync(join(tmp, 'tarballs'));
   const tarballs = step('pnpm pack every published package', () => ({
     neurons: pack('neurons'),
     nn: pack('nn'),

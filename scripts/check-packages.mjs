@@ -6,14 +6,13 @@
 // a package has an error (or, with --strict, a warning).
 //   node scripts/check-packages.mjs [--strict] [--json] [package-dir...]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import { packDir, publishableDirs, root } from './pack.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const strict = args.includes('--strict');
 const json = args.includes('--json');
@@ -25,14 +24,6 @@ if (unknown.length) {
   process.exit(2);
 }
 const named = args.filter((a) => !a.startsWith('--')).map((a) => resolve(a));
-
-/** Publishable packages: packages/* and apps/* that are not private (the libraries and the CLI). */
-function publishableDirs() {
-  return ['packages', 'apps']
-    .flatMap((base) => readdirSync(join(root, base)).map((d) => join(root, base, d)))
-    .filter((d) => existsSync(join(d, 'package.json')))
-    .filter((d) => !JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).private);
-}
 
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
@@ -66,14 +57,6 @@ function tarballEntries(tarball) {
   return execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
 }
 
-function pack(dir, into) {
-  const out = execFileSync('pnpm', ['pack', '--pack-destination', into], { cwd: dir, encoding: 'utf8' });
-  const tgz = out.trim().split('\n').at(-1).trim();
-  const file = tgz.startsWith('/') ? tgz : join(into, tgz.split('/').at(-1));
-  if (!existsSync(file)) throw new Error(`pnpm pack in ${dir} did not produce a tarball (output: ${out})`);
-  return file;
-}
-
 async function checkOne(dir, tmp) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const result = { name: pkg.name, dir, errors: [], warnings: [], suggestions: [] };
@@ -82,7 +65,7 @@ async function checkOne(dir, tmp) {
     return result;
   }
   result.errors.push(...metadataErrors(pkg, dir));
-  const tarball = pack(dir, tmp);
+  const tarball = packDir(dir, tmp);
   for (const entry of tarballEntries(tarball))
     if (UNSHIPPED.some((re) => re.test(entry))) result.errors.push(`the tarball ships ${entry}`);
   // users read the README on npm: it must ship and show a runnable example (a fenced code block)

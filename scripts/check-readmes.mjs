@@ -33,9 +33,9 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packPublishable, root } from './pack.mjs';
 import { parseBlocks } from './readme-blocks.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const listOnly = args.includes('--list');
@@ -73,26 +73,6 @@ function run(cmd, cmdArgs, options = {}) {
     );
   }
   return r.stdout;
-}
-
-/** Every publishable package, packed: name → { tarball, deps (its @synaptogen dependencies) }. */
-function packAll(into) {
-  mkdirSync(into, { recursive: true });
-  const packed = {};
-  for (const base of ['packages', 'apps']) {
-    for (const d of readdirSync(join(root, base))) {
-      const dir = join(root, base, d);
-      if (!existsSync(join(dir, 'package.json'))) continue;
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      if (pkg.private) continue;
-      if (!existsSync(join(dir, 'dist'))) throw new Error(`${dir}/dist is missing: run \`pnpm build\` first`);
-      const out = execFileSync('pnpm', ['pack', '--pack-destination', into], { cwd: dir, encoding: 'utf8' });
-      const tarball = join(into, out.trim().split('\n').at(-1).trim().split('/').at(-1));
-      const deps = Object.keys(pkg.dependencies ?? {}).filter((n) => n.startsWith('@synaptogen/'));
-      packed[pkg.name] = { tarball, deps };
-    }
-  }
-  return packed;
 }
 
 /** `npm install` arguments with @synaptogen names replaced by tarballs, their @synaptogen dependencies added. */
@@ -418,7 +398,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'synaptogen-readmes-'));
 const all = [];
 try {
   const t0 = Date.now();
-  const packed = packAll(join(tmp, 'tarballs'));
+  const packed = packPublishable(join(tmp, 'tarballs'));
   console.log(`packed ${Object.keys(packed).length} packages (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const bin = join(tmp, 'bin');
   const globalDir = join(tmp, 'global');

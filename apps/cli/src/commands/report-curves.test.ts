@@ -1,29 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumUnavailable, launchChromium } from '../test-chromium.js';
+import { cli, REPO } from '../test-cli.js';
 import { headline, readCurve, readFiringRates } from './report-curves.js';
 
-// The built CLI as a plain Node process, as users run it.
-const here = dirname(fileURLToPath(import.meta.url));
-const cliRoot = resolve(here, '../..');
-const repoRoot = resolve(cliRoot, '../..');
-const bin = join(cliRoot, 'dist/bin.js');
-const dataRoot = process.env.SYNAPTOGEN_DATA ?? resolve(repoRoot, '../shared/data');
-const artifacts = join(cliRoot, 'test-artifacts');
-const chromiumPath = process.env.SYNAPTOGEN_CHROMIUM ?? '/usr/bin/chromium';
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, SYNAPTOGEN_DATA: dataRoot },
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+// the built CLI as a plain Node process, as users run it; screenshots for a person to look at
+const artifacts = resolve(REPO, 'apps/cli/test-artifacts');
 
 describe('report curves from the manifest', () => {
   it('merges the train curve and the demo evaluations by step', () => {
@@ -202,24 +188,13 @@ describe('synaptogen train records curves and firing rates; report plots them an
   });
 });
 
-/** Debian's Chromium; the project's install script is tried once when it is missing. */
-function chromiumUnavailable(): string | null {
-  if (existsSync(chromiumPath)) return null;
-  const r = spawnSync('bash', [join(repoRoot, 'scripts/install-chromium.sh')], { encoding: 'utf8' });
-  if (existsSync(chromiumPath)) return null;
-  return `Chromium is not at ${chromiumPath} and scripts/install-chromium.sh failed (exit ${r.status}); report browser tests skipped`;
-}
 const unavailable = chromiumUnavailable();
 if (unavailable) console.warn(`[report-curves] ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('per-step reports in headless Chromium (network off)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     mkdirSync(artifacts, { recursive: true });
   });
   afterAll(async () => {
