@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Samples of the test set the rates are measured on after each epoch (a forward pass, no gradients). */
 export const FIRING_RATE_SAMPLES = 256;
+/** Samples per forward pass of the measurement. */
+const CHUNK = 32;
 
 /** Spikes per neuron and time step of each `Neuron` layer (by module path, in model order). */
 export interface FiringRates {
@@ -39,16 +41,19 @@ export async function measureFiringRates(
   model.eval();
   try {
     let seen = 0;
+    // time-major event frames [T, N, ...] are cut on axis 1, images [N, ...] on axis 0
+    const axis = model.config.inputShape.length === 4 ? 1 : 0;
     for await (const batch of batches) {
       const n = Math.min(batch.labels.length, samples - seen);
-      tf.tidy(() => {
-        const x = tf.tensor(batch.inputs, [...batch.shape], 'float32');
-        // time-major event frames [T, N, ...] are cut on axis 1, images [N, ...] on axis 0
-        const axis = model.config.inputShape.length === 4 ? 1 : 0;
-        const begin = x.shape.map(() => 0);
-        const size = x.shape.map((d, i) => (i === axis ? n : d));
-        model.forward(tf.slice(x, begin, size), { training: false });
-      });
+      // at most CHUNK samples a pass: the per-step path observers force needs more memory than the fused
+      // one the run's heap estimate measured, so the pass stays well below an evaluation batch
+      for (let at = 0; at < n; at += CHUNK)
+        tf.tidy(() => {
+          const x = tf.tensor(batch.inputs, [...batch.shape], 'float32');
+          const begin = x.shape.map((_, i) => (i === axis ? at : 0));
+          const size = x.shape.map((d, i) => (i === axis ? Math.min(CHUNK, n - at) : d));
+          model.forward(tf.slice(x, begin, size), { training: false });
+        });
       seen += n;
       if (seen >= samples) break;
     }
