@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Runs apps/examples the way a user would: packs the library packages (`pnpm pack`), installs them into
-// temporary projects OUTSIDE the workspace with npm, and runs the examples there.
+// Runs apps/examples and the CLI the way a user would: packs the packages (`pnpm pack`), installs them into
+// temporary projects OUTSIDE the workspace with npm, and runs them there.
 //   mnist-loop: only @synaptogen/neurons, nn, datasets, wasm-simd + tfjs; trains on real MNIST and checks it learns.
 //   dvs-frames: only @synaptogen/datasets (no tfjs at all); turns a real DVS128 recording into frames.
+//   cli: @synaptogen/cli from its tarball; `npx synaptogen --help` and `npx @synaptogen/cli train` on real MNIST.
+//   gradient skew: @synaptogen/neurons beside another minor version of tfjs-core warns once, naming both.
 // Needs built packages (`pnpm build`), npm, the data root ($SYNAPTOGEN_DATA, default ../shared/data) and the
 // npm registry or npm's cache for tfjs. Exit 0 when both examples pass.   node scripts/check-examples.mjs [--keep]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -17,10 +19,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packDir, root } from './pack.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
 const dataRoot = resolve(process.env.SYNAPTOGEN_DATA ?? join(root, '../shared/data'));
 const TFJS = [
@@ -53,14 +54,8 @@ function run(cmd, args, options) {
   return r.stdout;
 }
 
-function pack(pkg) {
-  const dir = join(root, 'packages', pkg);
-  if (!existsSync(join(dir, 'dist'))) throw new Error(`${dir}/dist is missing: run \`pnpm build\` first`);
-  const out = execFileSync('pnpm', ['pack', '--pack-destination', join(tmp, 'tarballs')], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
-  return resolve(join(tmp, 'tarballs'), out.trim().split('\n').at(-1).trim().split('/').at(-1));
+function pack(pkg, base = 'packages') {
+  return packDir(join(root, base, pkg), join(tmp, 'tarballs'));
 }
 
 /** A fresh npm project outside the workspace with the example's files and exactly `deps` installed. */
@@ -68,13 +63,21 @@ function project(example, files, deps) {
   const dir = join(tmp, example);
   mkdirSync(dir, { recursive: true });
   for (const f of files) copyFileSync(join(root, 'apps/examples', example, f), join(dir, f));
+  return install(dir, example, deps);
+}
+
+function install(dir, name, deps, extraFlags = []) {
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({ name: `try-${example}`, private: true, type: 'module' }),
+    JSON.stringify({ name: `try-${name}`, private: true, type: 'module' }),
   );
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...deps], {
-    cwd: dir,
-  });
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...extraFlags, ...deps],
+    {
+      cwd: dir,
+    },
+  );
   return dir;
 }
 
@@ -102,12 +105,14 @@ function expectEqual(actual, expected, what) {
 }
 
 try {
-  mkdirSync(join(tmp, 'tarballs'));
-  const tarballs = step('pnpm pack neurons, nn, datasets, wasm-simd', () => ({
+  const tarballs = step('pnpm pack every published package', () => ({
     neurons: pack('neurons'),
     nn: pack('nn'),
     datasets: pack('datasets'),
     wasmSimd: pack('wasm-simd'),
+    structure: pack('structure'),
+    hardware: pack('hardware'),
+    cli: pack('cli', 'apps'),
   }));
   if (!tarballs) throw new Error('packing failed');
 
@@ -174,6 +179,98 @@ try {
       console.log(
         `     ${r.summary.events} events (${r.summary.onEvents} ON), per frame ${r.perFrame.join(' ')}`,
       );
+    });
+  }
+
+  // --- the CLI from its tarball, in a clean directory, through npx (its @synaptogen dependencies side by
+  // side, as npm would fetch them from the registry once published)
+  const cliDir = join(tmp, 'cli');
+  mkdirSync(cliDir);
+  const cli = step('cli: npm install @synaptogen/cli (tarball) in a clean directory', () =>
+    install(cliDir, 'cli', [
+      tarballs.cli,
+      tarballs.neurons,
+      tarballs.nn,
+      tarballs.datasets,
+      tarballs.wasmSimd,
+      tarballs.structure,
+      tarballs.hardware,
+    ]),
+  );
+  if (cli) {
+    step('cli: installed from the tarballs', () =>
+      fromTarballs(cli, ['cli', 'neurons', 'nn', 'datasets', 'wasm-simd', 'structure', 'hardware']),
+    );
+    step('cli: npx synaptogen --help lists the commands', () => {
+      const out = run('npx', ['--no-install', 'synaptogen', '--help'], { cwd: cli });
+      for (const command of ['train', 'report', 'datasets', 'cost', 'doctor'])
+        if (!new RegExp(`^  ${command} `, 'm').test(out))
+          throw new Error(`--help does not list ${command}:\n${out}`);
+    });
+    step('cli: npx @synaptogen/cli train on real MNIST (4000 samples) learns and checkpoints', () => {
+      const out = run(
+        'npx',
+        [
+          '--no-install',
+          '@synaptogen/cli',
+          'train',
+          '--train-limit',
+          '4000',
+          '--batch-size',
+          '32',
+          '--test-limit',
+          '500',
+          '--timesteps',
+          '4',
+          '--out',
+          'run',
+          '--json',
+          '--quiet',
+        ],
+        { cwd: cli, env: { ...process.env, SYNAPTOGEN_DATA: dataRoot } },
+      );
+      const summary = JSON.parse(out.trim().split('\n').at(-1));
+      if (!(summary.testAccuracy > 0.5))
+        throw new Error(`test accuracy ${summary.testAccuracy} is not above 0.5`);
+      if (!existsSync(join(cli, 'run', 'manifest.json'))) throw new Error('no checkpoint in run/');
+      console.log(
+        `     test accuracy ${summary.testAccuracy}, connectivity ${summary.connectivity}, engine ${summary.engine?.accelerator?.name ?? summary.engine?.backend ?? '?'}`,
+      );
+    });
+    step('cli: npx synaptogen report writes the HTML report of that run', () => {
+      run('npx', ['--no-install', 'synaptogen', 'report', 'run', '--quiet'], { cwd: cli });
+      const html = readFileSync(join(cli, 'run', 'report.html'), 'utf8');
+      if (!html.includes('id="report-data"')) throw new Error('report.html has no embedded data');
+    });
+  }
+
+  // --- the bundled gradient copy beside another minor version of tfjs-core (a prerelease: the peer range
+  // excludes it, hence --legacy-peer-deps) speaks up once
+  const skewDir = join(tmp, 'skew');
+  mkdirSync(skewDir);
+  const skew = step(
+    'gradient skew: npm install neurons (tarball) with @tensorflow/tfjs-core@4.23.0-rc.0',
+    () =>
+      install(
+        skewDir,
+        'skew',
+        [tarballs.neurons, '@tensorflow/tfjs-core@4.23.0-rc.0'],
+        ['--legacy-peer-deps'],
+      ),
+  );
+  if (skew) {
+    step('gradient skew: importing neurons warns, naming both versions', () => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import '@synaptogen/neurons';"], {
+        cwd: skew,
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(`import failed: ${r.stderr.slice(-1500)}`);
+      if (
+        !/gradients come from @tensorflow\/tfjs-core 4\.22\.0, but the app loads @tensorflow\/tfjs-core 4\.23\.0-rc\.0/.test(
+          r.stderr,
+        )
+      )
+        throw new Error(`no skew warning; stderr: ${r.stderr.slice(-800)}`);
     });
   }
 } catch (e) {

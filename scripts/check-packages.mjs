@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// Checks every publishable library package as npm would deliver it: `pnpm pack` (workspace:* rewritten,
-// `files` applied), then publint and Are the Types Wrong (esm-only profile: the packages ship ESM only)
-// on the tarball. Run after `pnpm build`. Exit 1 when a package has an error (or, with --strict, a warning).
+// Checks every publishable package (packages/* and apps/* that are not private) as npm would deliver it:
+// `pnpm pack` (workspace:* rewritten, `files` applied), then the metadata npm shows (repository, homepage,
+// bugs, keywords), what the tarball holds (no benchmarks, tests or sources), publint and, for libraries,
+// Are the Types Wrong (esm-only profile: the packages ship ESM only). Run after `pnpm build`. Exit 1 when
+// a package has an error (or, with --strict, a warning).
 //   node scripts/check-packages.mjs [--strict] [--json] [package-dir...]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import { packDir, publishableDirs, root } from './pack.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const strict = args.includes('--strict');
 const json = args.includes('--json');
@@ -24,21 +25,36 @@ if (unknown.length) {
 }
 const named = args.filter((a) => !a.startsWith('--')).map((a) => resolve(a));
 
-/** Library packages: packages/* that are not private. */
-function libraryDirs() {
-  const base = join(root, 'packages');
-  return readdirSync(base)
-    .map((d) => join(base, d))
-    .filter((d) => existsSync(join(d, 'package.json')))
-    .filter((d) => !JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).private);
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/** What npm's package page shows: every field present, the repository the monorepo's own. */
+function metadataErrors(pkg, dir) {
+  const errors = [];
+  for (const field of ['description', 'license', 'homepage', 'author'])
+    if (!pkg[field]) errors.push(`package.json has no "${field}"`);
+  if (pkg.repository?.url !== rootPkg.repository?.url)
+    errors.push(`repository.url is ${pkg.repository?.url}, expected the root's ${rootPkg.repository?.url}`);
+  const relative = dir.slice(root.length + 1);
+  if (pkg.repository?.directory !== relative)
+    errors.push(`repository.directory is ${pkg.repository?.directory}, expected ${relative}`);
+  if (pkg.bugs?.url !== rootPkg.bugs?.url)
+    errors.push(`bugs.url is ${pkg.bugs?.url}, expected ${rootPkg.bugs?.url}`);
+  if (!Array.isArray(pkg.keywords) || pkg.keywords.length === 0)
+    errors.push('package.json has no "keywords"');
+  return errors;
 }
 
-function pack(dir, into) {
-  const out = execFileSync('pnpm', ['pack', '--pack-destination', into], { cwd: dir, encoding: 'utf8' });
-  const tgz = out.trim().split('\n').at(-1).trim();
-  const file = tgz.startsWith('/') ? tgz : join(into, tgz.split('/').at(-1));
-  if (!existsSync(file)) throw new Error(`pnpm pack in ${dir} did not produce a tarball (output: ${out})`);
-  return file;
+/** Files that must not reach users: benchmarks, tests, sources, scripts of other languages. */
+const UNSHIPPED = [
+  /^package\/bench\//,
+  /\.py$/,
+  /\.test\.[cm]?[jt]s$/,
+  /^package\/src\//,
+  /^package\/dist\/bench\./,
+];
+
+function tarballEntries(tarball) {
+  return execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
 }
 
 async function checkOne(dir, tmp) {
@@ -48,7 +64,10 @@ async function checkOne(dir, tmp) {
     result.errors.push(`${dir}/dist is missing: run \`pnpm build\` first`);
     return result;
   }
-  const tarball = pack(dir, tmp);
+  result.errors.push(...metadataErrors(pkg, dir));
+  const tarball = packDir(dir, tmp);
+  for (const entry of tarballEntries(tarball))
+    if (UNSHIPPED.some((re) => re.test(entry))) result.errors.push(`the tarball ships ${entry}`);
   // users read the README on npm: it must ship and show a runnable example (a fenced code block)
   let readme = null;
   try {
@@ -73,6 +92,15 @@ async function checkOne(dir, tmp) {
     (m.type === 'error' ? result.errors : m.type === 'warning' ? result.warnings : result.suggestions).push(
       text,
     );
+  }
+  // a command-line app (bin, no exports) has no types to check
+  if (pkg.bin && !pkg.exports) {
+    const bins = typeof pkg.bin === 'string' ? [pkg.bin] : Object.values(pkg.bin);
+    const entries = new Set(tarballEntries(tarball));
+    for (const b of bins)
+      if (!entries.has(`package/${b.replace(/^\.\//, '')}`))
+        result.errors.push(`bin ${b} is not in the tarball`);
+    return result;
   }
   const attw = spawnSync(
     join(root, 'node_modules/.bin/attw'),
@@ -99,7 +127,7 @@ async function checkOne(dir, tmp) {
   return result;
 }
 
-const dirs = named.length ? named : libraryDirs();
+const dirs = named.length ? named : publishableDirs();
 const tmp = mkdtempSync(join(tmpdir(), 'synaptogen-packcheck-'));
 const results = [];
 try {

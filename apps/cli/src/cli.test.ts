@@ -29,6 +29,17 @@ describe('synaptogen CLI (built, run by node)', () => {
     const trainHelp = cli(['train', '--help']);
     expect(trainHelp.stdout).toMatch(/--batch-size/);
     expect(trainHelp.stdout).toMatch(/Examples:/);
+    // the model list comes from nn's registry: every zoo model is named, preresnet18 included
+    const flat = trainHelp.stdout.replace(/\s+/g, ' ');
+    for (const model of [
+      'gradr-mnist-mlp',
+      'gradr-cifar-net',
+      'sca-vgg16',
+      'sca-vgg-small',
+      'conv-small',
+      'preresnet18',
+    ])
+      expect(flat).toContain(model);
     expect(cli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 

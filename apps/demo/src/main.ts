@@ -1,7 +1,10 @@
 import './style.css';
+import { type DemoDatasetName, PICK_HINTS } from './data/dataset.js';
+import { EXPORT_FORMATS } from './export.js';
+import { drawMasks } from './maskView.js';
 import { LivePlot } from './plots.js';
 import type { DataSource, EvalPoint, FromWorker, LearnerInfo, ToWorker, TrainConfig } from './protocol.js';
-import { drawRaster } from './rasterView.js';
+import { drawRaster, drawRasterLabels, drawRasterLegend } from './rasterView.js';
 
 /** Knobs shown per learner (empty = the learner's default); anything else goes in the JSON field. */
 const LEARNER_KNOBS: Record<string, { key: string; label: string; placeholder: string }[]> = {
@@ -38,6 +41,9 @@ const stopButton = $<HTMLButtonElement>('stop');
 const downloadButton = $<HTMLButtonElement>('download');
 const learnerSelect = $<HTMLSelectElement>('learner');
 const modelSelect = $<HTMLSelectElement>('model');
+const datasetSelect = $<HTMLSelectElement>('dataset');
+const exportSelect = $<HTMLSelectElement>('export-format');
+exportSelect.replaceChildren(...EXPORT_FORMATS.map((f) => new Option(f.label, f.id)));
 
 const plots = {
   accuracy: new LivePlot($('plot-accuracy'), { yLabel: 'accuracy', yRange: [0, 1], percent: true }),
@@ -60,6 +66,13 @@ const state = {
   step: 0,
   evals: [] as EvalPoint[],
   rasterSpikes: 0,
+  /** Test samples of the last raster the model got right (of 16). */
+  rasterCorrect: 0,
+  dataset: '',
+  classNames: [] as string[],
+  /** Heat-maps drawn so far, and the last one's layers (name, connectivity, pruned and regrown since the previous). */
+  maskUpdates: 0,
+  masks: [] as { name: string; connectivity: number; pruned: number; regrown: number }[],
   error: '',
 };
 (window as unknown as { __demo: typeof state }).__demo = state;
@@ -126,6 +139,8 @@ function readConfig(): TrainConfig {
   }
   return {
     model: modelSelect.value,
+    // the zoo's conv nets take a channel width multiplier; the MLP has none
+    width: modelSelect.value === 'gradr-mnist-mlp' ? undefined : num('width'),
     learner: learnerSelect.value,
     learnerOptions,
     epochs: num('epochs'),
@@ -140,12 +155,25 @@ function readConfig(): TrainConfig {
 }
 
 function readSource(): DataSource {
+  const dataset = datasetSelect.value as DemoDatasetName;
   const kind = (document.querySelector('input[name="source"]:checked') as HTMLInputElement).value;
-  if (kind === 'url') return { kind: 'url', base: new URL('data/mnist/', document.baseURI).href };
-  const files = [...($<HTMLInputElement>('files').files ?? [])];
-  if (!files.length)
-    throw new Error('pick the four MNIST files first (train/t10k images and labels, raw or .gz)');
-  return { kind: 'files', files };
+  if (kind === 'url') {
+    if (dataset !== 'mnist') throw new Error(`the dev server serves MNIST only: pick the ${dataset} files`);
+    return { kind: 'url', dataset, base: new URL('data/mnist/', document.baseURI).href };
+  }
+  const files = [
+    ...($<HTMLInputElement>('files').files ?? []),
+    ...($<HTMLInputElement>('folder').files ?? []),
+  ];
+  if (!files.length) throw new Error(`pick the ${dataset} files first: ${PICK_HINTS[dataset]}`);
+  return { kind: 'files', dataset, files };
+}
+
+function showPickHint(): void {
+  const dataset = datasetSelect.value as DemoDatasetName;
+  $('pick-hint').textContent = `pick ${PICK_HINTS[dataset]}`;
+  if (dataset !== 'mnist')
+    (document.querySelector('input[name="source"][value="files"]') as HTMLInputElement).checked = true;
 }
 
 let learners: LearnerInfo[] = [];
@@ -175,8 +203,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       return;
     case 'started':
       stepsPerEpoch = m.stepsPerEpoch;
+      state.dataset = m.dataset;
+      state.classNames = m.classNames;
       setStatus(
-        `training on ${m.trainSamples} samples (${m.stepsPerEpoch} steps per epoch), testing on ${m.testSamples}`,
+        `training on ${m.trainSamples} ${m.dataset} samples (${m.stepsPerEpoch} steps per epoch), testing on ${m.testSamples}`,
       );
       return;
     case 'step': {
@@ -185,9 +215,10 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const now = performance.now();
       if (now - lastStepDraw > 250) {
         lastStepDraw = now;
-        const epoch = Math.floor(m.epochs) + 1;
+        const epoch = Math.ceil(m.epochs);
+        const done = Math.round((100 * (m.step - (epoch - 1) * stepsPerEpoch)) / stepsPerEpoch);
         setStatus(
-          `step ${m.step} (epoch ${epoch}, ${((m.step % stepsPerEpoch) / stepsPerEpoch) * 100 || 100}%) · loss ${m.loss.toFixed(4)} · ` +
+          `step ${m.step} (epoch ${epoch}, ${done}% done) · loss ${m.loss.toFixed(4)} · ` +
             `${m.samplesPerSecond.toFixed(0)} samples/s`,
         );
       }
@@ -206,6 +237,18 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     }
     case 'raster':
       state.rasterSpikes = drawRaster($<HTMLCanvasElement>('raster'), m.layers);
+      state.rasterCorrect = drawRasterLabels($('raster-labels'), m.labels, m.predictions, state.classNames);
+      drawRasterLegend($('raster-legend'), m.layers);
+      return;
+    case 'masks':
+      drawMasks($('masks'), m.layers, m.step);
+      state.maskUpdates++;
+      state.masks = m.layers.map((l) => ({
+        name: l.name,
+        connectivity: l.connectivity,
+        pruned: l.prunedSinceLast,
+        regrown: l.regrownSinceLast,
+      }));
       return;
     case 'paused':
       state.paused = true;
@@ -228,7 +271,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       );
       return;
     }
-    case 'checkpoint': {
+    case 'export': {
       const url = URL.createObjectURL(
         new Blob([m.bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
       );
@@ -259,6 +302,7 @@ $<HTMLFormElement>('controls').addEventListener('submit', (event) => {
     for (const p of Object.values(plots)) p.reset();
     state.evals = [];
     state.step = 0;
+    state.maskUpdates = 0;
     state.error = '';
     setRunning(true);
     downloadButton.disabled = false;
@@ -270,7 +314,9 @@ $<HTMLFormElement>('controls').addEventListener('submit', (event) => {
 });
 pauseButton.addEventListener('click', () => post({ type: state.paused ? 'resume' : 'pause' }));
 stopButton.addEventListener('click', () => post({ type: 'stop' }));
-downloadButton.addEventListener('click', () => post({ type: 'checkpoint' }));
+downloadButton.addEventListener('click', () => post({ type: 'export', format: exportSelect.value }));
+datasetSelect.addEventListener('change', showPickHint);
+showPickHint();
 
 async function probeData(): Promise<void> {
   const hint = $('data-hint');
@@ -285,8 +331,7 @@ async function probeData(): Promise<void> {
     // a static build has no data endpoint: fall through to the file picker
   }
   (document.querySelector('input[name="source"][value="files"]') as HTMLInputElement).checked = true;
-  hint.textContent =
-    'no MNIST on this server: pick train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (raw or .gz)';
+  hint.textContent = 'no MNIST on this server: pick the files of a dataset';
 }
 
 void probeData();

@@ -1,6 +1,15 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/** Points the legend at each series' last non-empty value. */
+function showLatest(u: uPlot): void {
+  const idxs = u.data.map((s) => {
+    for (let k = s.length - 1; k >= 0; k--) if (s[k] != null) return k;
+    return null;
+  });
+  u.setLegend({ idxs }, false);
+}
+
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 /**
@@ -68,6 +77,12 @@ export class LivePlot {
         width: Math.max(280, this.el.clientWidth),
         height: 200,
         scales: { x: { time: false }, y: yRange ? { range: yRange } : {} },
+        // without a cursor the legend shows each series' latest value (uPlot's default is "--")
+        hooks: {
+          ready: [showLatest],
+          setData: [showLatest],
+          setCursor: [(u) => u.cursor.idx == null && showLatest(u)],
+        },
         axes: [
           { label: 'step' },
           {

@@ -1,7 +1,12 @@
 /** Messages between the page and the training worker. */
+import type { DataSource } from './data/dataset.js';
+
+export type { DataSource } from './data/dataset.js';
 
 export interface TrainConfig {
   model: string;
+  /** Channel width multiplier of conv models (1 = the zoo's widths). */
+  width?: number;
   learner: string;
   /** Options passed to the learner's factory (validated by the learner). */
   learnerOptions: Record<string, unknown>;
@@ -18,16 +23,13 @@ export interface TrainConfig {
   evalEvery: number;
 }
 
-/** MNIST from the dev server's data root, or from IDX files (raw or .gz) the user picked. */
-export type DataSource = { kind: 'url'; base: string } | { kind: 'files'; files: File[] };
-
 export type ToWorker =
   | { type: 'init'; wasmPaths: string }
   | { type: 'start'; config: TrainConfig; data: DataSource }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'checkpoint' };
+  | { type: 'export'; format: string };
 
 export interface LearnerInfo {
   name: string;
@@ -45,6 +47,24 @@ export interface EvalPoint {
   perLayer: Record<string, number>;
 }
 
+/** Which synapses of one prunable layer exist, binned for a heat-map (see masks.ts). */
+export interface MaskMap {
+  name: string;
+  /** The weight as a rows × cols matrix (inputs × outputs). */
+  rows: number;
+  cols: number;
+  binRows: number;
+  binCols: number;
+  /** Per bin: fraction of its synapses present. */
+  density: Float32Array;
+  /** Per bin: synapses pruned / regrown since the previous map. */
+  pruned: Uint32Array;
+  regrown: Uint32Array;
+  connectivity: number;
+  prunedSinceLast: number;
+  regrownSinceLast: number;
+}
+
 /** Spikes of one neuron layer: `data[(t * samples + n) * units + u]` is 1 when unit u of sample n fired at t. */
 export interface RasterLayer {
   name: string;
@@ -57,12 +77,20 @@ export interface RasterLayer {
 export type FromWorker =
   | { type: 'ready'; backend: string; kernels: string; learners: LearnerInfo[]; models: string[] }
   | { type: 'status'; text: string }
-  | { type: 'started'; trainSamples: number; testSamples: number; stepsPerEpoch: number }
+  | {
+      type: 'started';
+      dataset: string;
+      trainSamples: number;
+      testSamples: number;
+      stepsPerEpoch: number;
+      classNames: string[];
+    }
   | { type: 'step'; step: number; epochs: number; loss: number; accuracy: number; samplesPerSecond: number }
   | ({ type: 'eval' } & EvalPoint)
-  | { type: 'raster'; layers: RasterLayer[] }
+  | { type: 'raster'; layers: RasterLayer[]; labels: number[]; predictions: number[] }
+  | { type: 'masks'; step: number; layers: MaskMap[] }
   | { type: 'paused'; step: number }
   | { type: 'resumed' }
   | { type: 'done'; step: number; stopped: boolean }
-  | { type: 'checkpoint'; fileName: string; bytes: Uint8Array }
+  | { type: 'export'; fileName: string; bytes: Uint8Array }
   | { type: 'error'; message: string };

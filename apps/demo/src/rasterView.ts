@@ -35,3 +35,39 @@ export function drawRaster(canvas: HTMLCanvasElement, layers: readonly RasterLay
   canvas.dataset.spikes = String(spikes);
   return spikes;
 }
+
+/** The label and the prediction above each sample's block of T columns (green: right, red: wrong). */
+export function drawRasterLabels(
+  row: HTMLElement,
+  labels: readonly number[],
+  predictions: readonly number[],
+  classNames: readonly string[],
+): number {
+  const name = (c: number) => classNames[c] ?? String(c);
+  const cells = labels.map((label, i) => {
+    const cell = document.createElement('span');
+    const right = predictions[i] === label;
+    cell.className = right ? 'right' : 'wrong';
+    cell.textContent = `${name(label)} → ${name(predictions[i])}`;
+    cell.title = `sample ${i}: label ${name(label)}, predicted ${name(predictions[i])}`;
+    return cell;
+  });
+  row.replaceChildren(...cells);
+  const correct = labels.filter((l, i) => predictions[i] === l).length;
+  row.dataset.correct = String(correct);
+  return correct;
+}
+
+/** Which colour is which layer, and how to read the raster. */
+export function drawRasterLegend(legend: HTMLElement, layers: readonly RasterLayer[]): void {
+  const items = layers.map((l, i) => {
+    const item = document.createElement('span');
+    const swatch = document.createElement('i');
+    swatch.style.background = LAYER_COLORS[i % LAYER_COLORS.length];
+    item.append(swatch, `${l.name}: first ${l.units} units (rows)`);
+    return item;
+  });
+  const how = document.createElement('span');
+  how.textContent = `columns: T = ${layers[0]?.T ?? '?'} steps per sample; each lit pixel is a spike`;
+  legend.replaceChildren(...items, how);
+}

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '@synaptogen/nn';
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Mnist, mnistKind, readMnist } from './mnist.js';
+import { cifarFromFiles } from './data/cifar.js';
+import type { DemoData } from './data/dataset.js';
+import { idxData, type Mnist, mnistKind, readMnist } from './data/idx.js';
+import { nmnistFromFiles } from './data/nmnist.js';
 import type { EvalPoint, FromWorker, TrainConfig } from './protocol.js';
 import { DemoSession } from './session.js';
 
@@ -15,12 +18,14 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dataRoot = process.env.SYNAPTOGEN_DATA ?? resolve(repoRoot, '../shared/data');
 
 let mnist: Mnist;
+let data: DemoData;
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
   mnist = await readMnist(async (kind) => {
     const name = `${kind}-idx${kind.endsWith('images') ? 3 : 1}-ubyte.gz`;
     return { name, bytes: new Uint8Array(await readFile(join(dataRoot, 'mnist', name))) };
   });
+  data = idxData('mnist', mnist);
 });
 
 const base: TrainConfig = {
@@ -66,7 +71,7 @@ describe('MNIST in the browser loader', () => {
 describe('DemoSession', () => {
   it('learns under Grad R while connectivity drops, and checkpoints the run', async () => {
     const { messages, emit } = collect();
-    const s = new DemoSession(base, mnist, emit);
+    const s = new DemoSession(base, data, emit);
     await s.run();
     const evals = messages.filter((m): m is { type: 'eval' } & EvalPoint => m.type === 'eval');
     expect(evals.length).toBeGreaterThanOrEqual(3);
@@ -86,6 +91,34 @@ describe('DemoSession', () => {
     ]);
     expect(messages.at(-1)).toEqual({ type: 'done', step: 20, stopped: false });
 
+    // the raster is labelled: the first 16 test digits and what the model predicts for them
+    expect(raster?.type === 'raster' && raster.labels).toEqual([
+      7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5,
+    ]);
+    expect(raster?.type === 'raster' && raster.predictions.length).toBe(16);
+    // a connectivity map per layer at every evaluation: all present at step 0, then Grad R prunes (and regrows)
+    const maps = messages.filter((m): m is Extract<FromWorker, { type: 'masks' }> => m.type === 'masks');
+    expect(maps.map((m) => m.step)).toEqual(evals.map((e) => e.step));
+    const [fc1] = maps[0].layers;
+    expect([fc1.name, fc1.rows, fc1.cols, fc1.binRows, fc1.binCols]).toEqual([
+      'body.1.weight',
+      784,
+      800,
+      98,
+      100,
+    ]);
+    expect(fc1.connectivity).toBe(1);
+    expect(Array.from(new Set(fc1.density))).toEqual([1]);
+    const lastMap = maps.at(-1)!.layers;
+    expect(lastMap.map((l) => l.connectivity)).toEqual(
+      Object.values(last.perLayer).map((c) => expect.closeTo(c, 12)),
+    );
+    const prunedSum = maps.slice(1).reduce((a, m) => a + m.layers[0].prunedSinceLast, 0);
+    const regrownSum = maps.slice(1).reduce((a, m) => a + m.layers[0].regrownSinceLast, 0);
+    // what the maps counted adds up to the layer's connectivity at the end
+    expect(784 * 800 - prunedSum + regrownSum).toBe(Math.round(lastMap[0].connectivity * 784 * 800));
+    expect(prunedSum).toBeGreaterThan(0);
+
     const { fileName, bytes } = await s.checkpoint();
     expect(fileName).toBe('demo-gradr-mnist-mlp-gradr-step20.zip');
     const files = unzipSync(bytes);
@@ -100,7 +133,7 @@ describe('DemoSession', () => {
 
   it('pauses between steps and resumes where it stopped', async () => {
     const { messages, emit } = collect();
-    const s = new DemoSession({ ...base, learner: 'dense', trainSamples: 640, evalEvery: 100 }, mnist, emit);
+    const s = new DemoSession({ ...base, learner: 'dense', trainSamples: 640, evalEvery: 100 }, data, emit);
     const run = s.run();
     while (s.step < 2) await new Promise((r) => setTimeout(r, 5));
     s.pause();
@@ -114,14 +147,88 @@ describe('DemoSession', () => {
     s.dispose();
   });
 
+  it('trains a conv net on CIFAR-10 batches picked as files', async () => {
+    const dir = join(dataRoot, 'cifar10/cifar-10-batches-bin');
+    const files = await Promise.all(
+      ['data_batch_1.bin', 'test_batch.bin'].map(async (n) => new File([await readFile(join(dir, n))], n)),
+    );
+    const cifar = await cifarFromFiles(files);
+    expect([cifar.train.count, cifar.test.count, cifar.classNames[3]]).toEqual([10000, 10000, 'cat']);
+    const { messages, emit } = collect();
+    const config = {
+      ...base,
+      model: 'conv-small',
+      width: 0.25,
+      timesteps: 2,
+      trainSamples: 128,
+      testSamples: 64,
+      batchSize: 32,
+      evalEvery: 4,
+    };
+    const s = new DemoSession(config, cifar, emit);
+    await s.run();
+    expect(s.model.config.inputShape).toEqual([3, 32, 32]);
+    expect(messages.at(-1)).toEqual({ type: 'done', step: 4, stopped: false });
+    const maps = messages.filter((m): m is Extract<FromWorker, { type: 'masks' }> => m.type === 'masks');
+    // conv filters [3, 3, in, out] map as (3·3·in) × out
+    expect(maps[0].layers[0]).toMatchObject({ name: 'body.0.weight', rows: 27, cols: 8 });
+    const raster = messages.find((m): m is Extract<FromWorker, { type: 'raster' }> => m.type === 'raster');
+    expect(raster?.labels.slice(0, 4)).toEqual([3, 8, 8, 0]); // test_batch.bin: cat, ship, ship, airplane
+    expect(raster?.layers.every((l) => l.T === 2 && l.samples === 16)).toBe(true);
+    s.dispose();
+  });
+
+  it('trains on N-MNIST recordings picked with their label list (event frames, time-major)', async () => {
+    const dir = join(dataRoot, 'nmnist');
+    const list = await readFile(join(dir, 'train1K.txt'), 'utf8');
+    const ids = list
+      .split('\n')
+      .filter((l) => /^\d+\s/.test(l)) // the first line is a '#' header
+      .slice(0, 150)
+      .map((l) => l.split(/\s+/)[0]);
+    const files = [
+      new File([list], 'train1K.txt'),
+      ...(await Promise.all(
+        ids.map(async (id) => new File([await readFile(join(dir, `${id}.bs2`))], `${id}.bs2`)),
+      )),
+    ];
+    const nmnist = await nmnistFromFiles(files, 4, { train: 120, test: 30 });
+    // every fifth recording of each class is held out (26 of these 150); the run takes 120 of the other 124
+    expect([nmnist.train.count, nmnist.test.count, nmnist.train.timesteps]).toEqual([120, 26, 4]);
+    const { messages, emit } = collect();
+    const s = new DemoSession(
+      {
+        ...base,
+        learner: 'dense',
+        timesteps: 4,
+        trainSamples: 120,
+        testSamples: 30,
+        batchSize: 30,
+        evalEvery: 2,
+      },
+      nmnist,
+      emit,
+    );
+    await s.run();
+    expect(s.model.config.inputShape).toEqual([4, 2, 34, 34]);
+    expect(messages.at(-1)).toEqual({ type: 'done', step: 4, stopped: false });
+    const raster = messages.find((m): m is Extract<FromWorker, { type: 'raster' }> => m.type === 'raster');
+    expect(raster?.layers.map((l) => [l.T, l.samples])).toEqual([
+      [4, 16],
+      [4, 16],
+    ]);
+    await expect(nmnistFromFiles(files.slice(1), 4, { train: 10, test: 10 })).rejects.toThrow(
+      /pick train1K\.txt/,
+    );
+    s.dispose();
+  });
+
   it('rejects bad knobs and unknown learners with clear errors', () => {
     const { emit } = collect();
-    expect(() => new DemoSession({ ...base, batchSize: 0 }, mnist, emit)).toThrow(
+    expect(() => new DemoSession({ ...base, batchSize: 0 }, data, emit)).toThrow(
       /batchSize must be a positive integer, got 0/,
     );
-    expect(() => new DemoSession({ ...base, learner: 'nope' }, mnist, emit)).toThrow(
-      /unknown learner "nope"/,
-    );
+    expect(() => new DemoSession({ ...base, learner: 'nope' }, data, emit)).toThrow(/unknown learner "nope"/);
   });
 
   const cliBin = resolve(repoRoot, 'apps/cli/dist/bin.js');
@@ -138,7 +245,7 @@ describe('DemoSession', () => {
         seed: 3,
         evalEvery: 100,
       };
-      const s = new DemoSession(config, mnist, () => {});
+      const s = new DemoSession(config, data, () => {});
       await s.run();
       const { fileName, bytes } = await s.checkpoint();
       s.dispose();

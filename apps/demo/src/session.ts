@@ -1,4 +1,4 @@
-import { batchCount, batches, type ImageDataset } from '@synaptogen/datasets/core';
+import { type BatchOptions, batchCount, batches, type ImageDataset } from '@synaptogen/datasets/core';
 import { Adam, createModel, type EpochMetrics, type SpikingModel, type Trainer } from '@synaptogen/nn';
 import {
   createLearner,
@@ -7,7 +7,8 @@ import {
   TrainingSession,
 } from '@synaptogen/structure';
 import { checkpointZip } from './checkpoint.js';
-import type { Mnist } from './mnist.js';
+import { type DemoData, inputShapeOf, isColourImage } from './data/dataset.js';
+import { MaskMaps } from './masks.js';
 import type { EvalPoint, FromWorker, TrainConfig } from './protocol.js';
 import { spikeRaster } from './raster.js';
 
@@ -31,6 +32,8 @@ export function validateConfig(c: TrainConfig): void {
   }
   if (!(c.lr > 0) || !Number.isFinite(c.lr)) throw new Error(`learning rate must be > 0, got ${c.lr}`);
   if (!Number.isInteger(c.seed) || c.seed < 0) throw new Error(`seed must be an integer ≥ 0, got ${c.seed}`);
+  if (c.width !== undefined && !(c.width > 0 && Number.isFinite(c.width)))
+    throw new Error(`width must be > 0, got ${c.width}`);
 }
 
 /**
@@ -56,10 +59,11 @@ export class DemoSession {
   private completedEpochs = 0;
   private readonly train: ImageDataset;
   private readonly test: ImageDataset;
+  private readonly masks = new MaskMaps();
 
   constructor(
     readonly config: TrainConfig,
-    data: Mnist,
+    readonly data: DemoData,
     private readonly emit: Emit,
   ) {
     validateConfig(config);
@@ -68,9 +72,10 @@ export class DemoSession {
     this.stepsPerEpoch = batchCount(this.train, { batchSize: config.batchSize, limit: config.trainSamples });
     this.model = createModel(config.model, {
       T: config.timesteps,
-      inputShape: [1, this.train.height, this.train.width],
-      classes: 10,
+      inputShape: inputShapeOf(this.train),
+      classes: this.train.classes,
       seed: config.seed,
+      width: config.width,
     });
     try {
       this.host = new TrainingSession({
@@ -130,10 +135,15 @@ export class DemoSession {
     while (this.paused && !this.stopped) await new Promise<void>((r) => (this.wake = r));
   }
 
-  /** Test accuracy/loss on the test subset, connectivity, and a spike raster. */
+  /** Batches of a split as `synaptogen train` makes them (colour images normalised, no augmentation). */
+  private batchesOf(ds: ImageDataset, options: BatchOptions) {
+    return batches(ds, { ...options, normalize: isColourImage(ds) });
+  }
+
+  /** Test accuracy/loss on the test subset, connectivity, its map per layer, and a labelled spike raster. */
   async evaluate(): Promise<EvalPoint> {
     const ev = await this.trainer.evaluate(
-      batches(this.test, { batchSize: 250, shuffle: false, limit: this.config.testSamples }),
+      this.batchesOf(this.test, { batchSize: 250, shuffle: false, limit: this.config.testSamples }),
     );
     const conn = measureConnectivity(this.model.prunableWeights());
     const point: EvalPoint = {
@@ -146,11 +156,16 @@ export class DemoSession {
     };
     this.evals.push(point);
     this.emit({ type: 'eval', ...point });
-    const sample = await batches(this.test, { batchSize: 16, shuffle: false, limit: 16 }).next();
+    const maps = this.masks.compute(this.model);
+    this.emit(
+      { type: 'masks', step: this.step, layers: maps },
+      maps.flatMap((m) => [m.density.buffer, m.pruned.buffer, m.regrown.buffer] as ArrayBuffer[]),
+    );
+    const sample = await this.batchesOf(this.test, { batchSize: 16, shuffle: false, limit: 16 }).next();
     if (!sample.done) {
-      const layers = spikeRaster(this.model, sample.value.inputs, sample.value.shape);
+      const { layers, predictions } = spikeRaster(this.model, sample.value.inputs, sample.value.shape);
       this.emit(
-        { type: 'raster', layers },
+        { type: 'raster', layers, labels: Array.from(sample.value.labels), predictions },
         layers.map((l) => l.data.buffer as ArrayBuffer),
       );
     }
@@ -163,9 +178,11 @@ export class DemoSession {
     this.running = true;
     this.emit({
       type: 'started',
+      dataset: this.data.name,
       trainSamples: Math.min(c.trainSamples, this.train.count),
       testSamples: Math.min(c.testSamples, this.test.count),
       stepsPerEpoch: this.stepsPerEpoch,
+      classNames: this.data.classNames,
     });
     try {
       await this.evaluate();
@@ -175,7 +192,7 @@ export class DemoSession {
         let samples = 0;
         let seconds = 0;
         let batchIndex = 0;
-        for await (const batch of batches(this.train, {
+        for await (const batch of this.batchesOf(this.train, {
           batchSize: c.batchSize,
           seed: c.seed,
           epoch,
@@ -187,7 +204,7 @@ export class DemoSession {
           const r = this.trainer.trainStep(batch, { epoch, batchIndex: batchIndex++ });
           const dt = (performance.now() - t0) / 1000;
           seconds += dt;
-          const n = batch.shape[0];
+          const n = batch.labels.length; // shape[0] is T for time-major event frames
           lossSum += r.loss * n;
           correct += r.correct;
           samples += n;
@@ -233,6 +250,7 @@ export class DemoSession {
     return this.between(async () => {
       const c = this.config;
       const name = `demo-${c.model}-${c.learner}-step${this.step}`;
+      const d = this.data.name;
       // the live tensors (no copies): nothing to dispose afterwards
       const { tensors, meta: state } = this.host.snapshot();
       const meta = {
@@ -242,8 +260,9 @@ export class DemoSession {
         // `synaptogen report` reads it and `synaptogen train --resume` can continue it
         run: {
           options: {
-            dataset: 'mnist',
+            dataset: d,
             model: c.model,
+            ...(c.width === undefined ? {} : { width: c.width }),
             learner: c.learner,
             learnerOption: c.learnerOptions,
             epochs: c.epochs,

@@ -1,7 +1,9 @@
 // The training worker: tfjs (wasm backend) and the whole training loop live here, so the page stays responsive.
 import { initBackend, MODEL_NAMES } from '@synaptogen/nn';
 import { describeLearner, listLearners } from '@synaptogen/structure';
-import { type Mnist, mnistFromFiles, mnistFromUrl } from './mnist.js';
+import type { DemoData } from './data/dataset.js';
+import { type LoadOptions, loadDemoData, sourceKey } from './data/load.js';
+import { exportRun } from './export.js';
 import type { DataSource, FromWorker, ToWorker } from './protocol.js';
 import { DemoSession } from './session.js';
 
@@ -36,16 +38,16 @@ async function installKernels(): Promise<{ kernels: string; models: string[] }> 
 }
 
 let session: DemoSession | null = null;
-let cached: { key: string; data: Mnist } | null = null;
+let cached: { key: string; data: DemoData } | null = null;
 
 const emit = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
-async function loadData(source: DataSource): Promise<Mnist> {
-  const key =
-    source.kind === 'url' ? `url:${source.base}` : `files:${source.files.map((f) => `${f.name}/${f.size}`)}`;
+async function loadData(source: DataSource, o: LoadOptions): Promise<DemoData> {
+  const key = sourceKey(source, o);
   if (cached?.key === key) return cached.data;
-  emit({ type: 'status', text: 'loading MNIST…' });
-  const data = source.kind === 'url' ? await mnistFromUrl(source.base) : await mnistFromFiles(source.files);
+  cached = null; // a new dataset: let the old one go before reading the next
+  emit({ type: 'status', text: `loading ${source.dataset}…` });
+  const data = await loadDemoData(source, o);
   cached = { key, data };
   return data;
 }
@@ -72,7 +74,7 @@ async function handle(msg: ToWorker): Promise<void> {
       session?.stop();
       session?.dispose();
       session = null;
-      const data = await loadData(msg.data);
+      const data = await loadData(msg.data, msg.config);
       session = new DemoSession(msg.config, data, emit);
       await session.run();
       return;
@@ -86,10 +88,10 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'stop':
       session?.stop();
       return;
-    case 'checkpoint': {
-      if (!session) throw new Error('no run to checkpoint yet: start training first');
-      const { fileName, bytes } = await session.checkpoint();
-      emit({ type: 'checkpoint', fileName, bytes }, [bytes.buffer as ArrayBuffer]);
+    case 'export': {
+      if (!session) throw new Error('no network to export yet: start training first');
+      const { fileName, bytes } = await exportRun(session, msg.format);
+      emit({ type: 'export', fileName, bytes }, [bytes.buffer as ArrayBuffer]);
       return;
     }
   }

@@ -22,6 +22,11 @@ interface DemoState {
   step: number;
   evals: { step: number; accuracy: number; connectivity: number }[];
   rasterSpikes: number;
+  rasterCorrect: number;
+  dataset: string;
+  classNames: string[];
+  maskUpdates: number;
+  masks: { name: string; connectivity: number; pruned: number; regrown: number }[];
   error: string;
 }
 
@@ -83,6 +88,15 @@ describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
       lr: '0.002',
     }))
       await page.fill(`#${id}`, value);
+    // every status line the run shows, to check its figures are rounded
+    await page.evaluate(() => {
+      const lines: string[] = [];
+      (window as any).__statusLines = lines;
+      new MutationObserver(() => lines.push(document.getElementById('status')!.textContent ?? '')).observe(
+        document.getElementById('status')!,
+        { childList: true, characterData: true, subtree: true },
+      );
+    });
     await page.click('#start');
 
     // pause holds the step count, resume continues (early, while the run is surely going)
@@ -119,6 +133,29 @@ describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
     expect(last.accuracy).toBeGreaterThan(0.25);
     expect(s.rasterSpikes).toBeGreaterThan(0);
 
+    // the connectivity heat-map: one panel per prunable layer, redrawn at every evaluation as Grad R prunes
+    expect(await page.getAttribute('#masks', 'data-layers')).toBe('2');
+    // a map per evaluation (the map arrives just after its evaluation)
+    await page.waitForFunction(
+      () => (window as any).__demo.maskUpdates >= (window as any).__demo.evals.length,
+    );
+    expect((await demoState(page)).maskUpdates).toBeGreaterThanOrEqual(s.evals.length);
+    expect(s.masks.map((m) => m.name)).toEqual(['body.1.weight', 'body.3.weight']);
+    expect(s.masks[0].connectivity).toBeLessThan(0.97);
+    expect(await page.locator('#masks .mask-panel canvas').count()).toBe(2);
+    expect(await page.textContent('#masks')).toMatch(/784 × 800 · \d+\.\d% present.*pruned/s);
+    // the raster names each test digit and the prediction, and has a legend of its layers
+    const cells = await page.$$eval('#raster-labels span', (els) => els.map((e) => e.textContent));
+    expect(cells).toHaveLength(16);
+    expect(cells.slice(0, 3).map((c) => c?.split(' → ')[0])).toEqual(['7', '2', '1']);
+    expect(await page.textContent('#raster-legend')).toMatch(
+      /body\.2: first 64 units.*body\.4: first 10 units/,
+    );
+    // rounded figures: no number in any status line has more than 2 decimals
+    const lines: string[] = await page.evaluate(() => (window as any).__statusLines);
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.filter((l) => /\d\.\d{3,}%|\d\.\d{5,}/.test(l))).toEqual([]);
+
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'demo-gradr.png'), fullPage: true });
 
@@ -154,6 +191,7 @@ describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
       't10k-images-idx3-ubyte',
       't10k-labels-idx1-ubyte',
     ];
+    await page.selectOption('#dataset', 'mnist');
     await page.check('input[name="source"][value="files"]');
     await page.setInputFiles(
       '#files',
@@ -178,5 +216,80 @@ describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
     expect(s.evals.map((e) => e.step)).toEqual([0, 1, 2]);
     expect(s.evals.every((e) => e.connectivity === 1)).toBe(true);
     expect(await page.textContent('#status')).toMatch(/done after 2 steps/);
+  });
+
+  it('trains a conv net on CIFAR-10 batches picked as files; the heat-map shows the conv layers', async () => {
+    const dir = join(dataRoot, 'cifar10/cifar-10-batches-bin');
+    await page.selectOption('#dataset', 'cifar10');
+    await page.setInputFiles('#files', [join(dir, 'data_batch_1.bin'), join(dir, 'test_batch.bin')]);
+    await page.selectOption('#model', 'conv-small');
+    await page.selectOption('#learner', 'gradr');
+    for (const [id, value] of Object.entries({
+      width: '0.25',
+      timesteps: '2',
+      batchSize: '32',
+      trainSamples: '256',
+      testSamples: '128',
+      evalEvery: '4',
+    }))
+      await page.fill(`#${id}`, value);
+    await page.click('#start');
+    await page.waitForFunction(
+      () =>
+        (window as any).__demo.error ||
+        (!(window as any).__demo.running && (window as any).__demo.step === 8),
+      null,
+      { timeout: 120_000, polling: 250 },
+    );
+    const s = await demoState(page);
+    expect(s.error).toBe('');
+    expect(s.dataset).toBe('cifar10');
+    expect(s.classNames[3]).toBe('cat');
+    // conv-small: 3 convs and the linear readout
+    expect(s.masks.map((m) => m.name)).toEqual([
+      'body.0.weight',
+      'body.4.weight',
+      'body.8.weight',
+      'body.13.weight',
+    ]);
+    const cells = await page.$$eval('#raster-labels span', (els) => els.map((e) => e.textContent));
+    expect(cells[0]).toMatch(/^cat → /); // test_batch.bin starts with a cat
+    expect(s.rasterSpikes).toBeGreaterThan(0);
+    await page.screenshot({ path: join(artifacts, 'demo-cifar10-conv.png'), fullPage: true });
+  });
+
+  it('trains on N-MNIST: a picked folder of recordings with their label list', async () => {
+    await page.selectOption('#dataset', 'nmnist');
+    await page.setInputFiles('#files', []);
+    // the whole folder (1000 recordings, train1K.txt, LICENSE): labels from the list, every fifth held out
+    await page.setInputFiles('#folder', join(dataRoot, 'nmnist'));
+    await page.selectOption('#model', 'gradr-mnist-mlp');
+    await page.selectOption('#learner', 'gradr');
+    for (const [id, value] of Object.entries({
+      timesteps: '4',
+      batchSize: '32',
+      trainSamples: '160',
+      testSamples: '40',
+      evalEvery: '2',
+    }))
+      await page.fill(`#${id}`, value);
+    await page.click('#start');
+    await page.waitForFunction(
+      () =>
+        (window as any).__demo.error ||
+        (!(window as any).__demo.running && (window as any).__demo.step === 5),
+      null,
+      { timeout: 120_000, polling: 250 },
+    );
+    const s = await demoState(page);
+    expect(s.error).toBe('');
+    expect(s.dataset).toBe('nmnist');
+    // 2·34·34 event-frame inputs per step into the MLP's first layer
+    expect(await page.textContent('#masks')).toMatch(/2312 × 800/);
+    expect(await page.textContent('#status')).toMatch(
+      /done after 5 steps · test accuracy \d+\.\d{2}% · connectivity \d+\.\d%/,
+    );
+    await page.screenshot({ path: join(artifacts, 'demo-nmnist.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -8,6 +8,8 @@ export * from './eventFile.js';
 export * from './events.js';
 export * from './frames.js';
 export * from './idx.js';
+export * from './labelList.js';
+export * from './mnistClasses.js';
 export * from './nmnist.js';
 export * from './npy.js';
 export * from './rng.js';

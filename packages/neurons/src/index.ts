@@ -7,6 +7,7 @@ export {
   fusedMultiStep,
   type LinearCharge,
 } from './fused.js';
+export { BUNDLED_GRADIENTS_VERSION, gradientVersionSkew } from './gradients-version.js';
 export {
   BaseNode,
   IFNode,

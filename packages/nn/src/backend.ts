@@ -67,7 +67,7 @@ async function startBackend(options: BackendOptions): Promise<BackendName> {
   tf.env().set('PROD', true);
   if (wanted === 'wasm' || wanted === 'auto') {
     try {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      const wasm = await importBackend('wasm', () => import('@tensorflow/tfjs-backend-wasm'));
       if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths as string);
       if (await tf.setBackend('wasm')) {
         await tf.ready();
@@ -81,10 +81,24 @@ async function startBackend(options: BackendOptions): Promise<BackendName> {
   if (wanted !== 'cpu' && wanted !== 'auto') {
     throw new Error(`unknown backend "${wanted}"; expected wasm, cpu or auto`);
   }
-  await import('@tensorflow/tfjs-backend-cpu');
+  await importBackend('cpu', () => import('@tensorflow/tfjs-backend-cpu'));
   if (!(await tf.setBackend('cpu'))) throw new Error('could not start the cpu backend');
   await tf.ready();
   return 'cpu';
+}
+
+/** The backends are optional peers: a missing one is named with the package to install. */
+async function importBackend<T>(name: BackendName, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
+      throw new Error(
+        `the ${name} backend is not installed: npm install @tensorflow/tfjs-backend-${name} (an optional peer of @synaptogen/nn)`,
+      );
+    throw e;
+  }
 }
 
 async function wasmFeatures(backend: BackendName): Promise<Pick<BackendInfo, 'wasmSimd' | 'wasmThreads'>> {

@@ -66,6 +66,18 @@ describe('synaptogen datasets', () => {
     expect(out.datasets[0].downloaded).toBe('4/4');
   });
 
+  it('list counts an extracted CIFAR-10 folder as present, not only the official archive', async () => {
+    const r = await cli('datasets', 'list', '--json');
+    const cifar = JSON.parse(r.stdout).datasets.find((d: { name: string }) => d.name === 'cifar10');
+    // the shared data root has cifar-10-batches-bin/ with data_batch_1.bin and test_batch.bin, no .tar.gz
+    expect(cifar.downloaded).toBe('0/1');
+    expect(cifar.local.train).toBe('folder cifar10/cifar-10-batches-bin (2 of 6 batch files)');
+    expect(cifar.local.test).toBe(cifar.local.train);
+    const text = await cli('datasets', 'list');
+    expect(text.stdout).toMatch(/cifar10 .*\n\s+train and test: folder cifar10\/cifar-10-batches-bin/);
+    expect(text.stdout).toMatch(/cifar100 .*\n\s+not found \(synaptogen datasets download cifar100\)/);
+  });
+
   it('info gives sources and checksums; an unknown name exits 2', async () => {
     const r = await cli('datasets', 'info', 'cifar10', '--json');
     expect(r.code).toBe(0);

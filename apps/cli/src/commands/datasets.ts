@@ -10,6 +10,7 @@ import {
 } from '@synaptogen/datasets/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { localCopy } from './datasets-local.js';
 
 const names = Object.keys(DATASETS);
 
@@ -82,6 +83,8 @@ Examples:
           train: info.train,
           test: info.test,
           downloaded: `${files.filter((f) => f.present).length}/${files.length}`,
+          // the official files are one form; an extracted folder or another layout trains just as well
+          local: localCopy(name, o.dataDir),
         };
       });
       if (o.json) {
@@ -91,8 +94,18 @@ Examples:
       print(`data root: ${resolveDataRoot(o.dataDir)}`);
       for (const r of rows) {
         print(
-          `${r.name.padEnd(14)} ${r.kind.padEnd(7)} ${String(r.classes).padStart(3)} classes  ${String(r.train).padStart(5)}/${String(r.test).padStart(5)}  downloads ${r.downloaded.padEnd(6)} ${r.title}`,
+          `${r.name.padEnd(14)} ${r.kind.padEnd(7)} ${String(r.classes).padStart(3)} classes  ${String(r.train).padStart(5)}/${String(r.test).padStart(5)}  official files ${r.downloaded.padEnd(6)} ${r.title}`,
         );
+        const { train, test } = r.local;
+        const state =
+          train && test
+            ? train === test
+              ? `train and test: ${train}`
+              : `train: ${train}; test: ${test}`
+            : train || test
+              ? `${train ? `train: ${train}` : `test: ${test}`}; the ${train ? 'test' : 'train'} split is missing`
+              : `not found (synaptogen datasets download ${r.name})`;
+        print(`${''.padEnd(14)} ${state}`);
       }
     });
 

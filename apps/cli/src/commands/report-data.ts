@@ -4,6 +4,14 @@ import { type CostSummary, estimateCost, parseProfile, summarizeCost } from '@sy
 import { describeEngine } from '../engine/describe.js';
 import { CliError } from '../errors.js';
 import { layerNames, renameKeys, renamer } from './report-layer-names.js';
+import {
+  type CurveRow,
+  type Headline,
+  headline,
+  type RateRow,
+  readCurve,
+  readFiringRates,
+} from './report-curves.js';
 
 /** One epoch of `meta.run.history` as the report plots it. */
 export interface EpochRow {
@@ -52,6 +60,12 @@ export interface ReportData {
   cost: { source: string; summary: CostSummary; layers: CostLayerRow[] } | null;
   /** Readable layer name → the parameter it stands for (`fc1` → `body.1.weight`). */
   layerNames: Record<string, string>;
+  /** By optimizer step: train loss/accuracy and connectivity (train), test accuracy (demo; train per epoch). */
+  curve: CurveRow[];
+  /** Spikes per neuron and step of each spiking layer, output layer included, after the last epoch. */
+  firingRates: { epoch: number; rates: RateRow[] } | null;
+  /** The cards: last epoch, else last evaluation (a demo checkpoint downloaded mid-epoch). */
+  headline: Headline;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -153,6 +167,7 @@ export function readRun(dir: string, readOptions: { profile?: string } = {}): Re
     .filter((e): e is StepRow => e.step !== null && e.accuracy !== null && e.connectivity !== null);
   const options = (run.options ?? {}) as Record<string, unknown>;
   const profile = findProfile(runDir, readOptions.profile);
+  const curve = withEpochTests(readCurve(m.meta), history);
   return {
     title: String(m.meta?.name ?? basename(runDir)),
     runDir,
@@ -173,5 +188,32 @@ export function readRun(dir: string, readOptions: { profile?: string } = {}): Re
     layerNames: Object.fromEntries(
       [...names].filter(([raw]) => raw.endsWith('.weight')).map(([raw, readable]) => [readable, raw]),
     ),
+    curve,
+    firingRates: readFiringRates(run.history),
+    headline: headline(history, curve, run),
   };
+}
+
+/** Puts each epoch's test accuracy on the curve at the step the epoch ended (train evaluates per epoch). */
+function withEpochTests(curve: CurveRow[], history: EpochRow[]): CurveRow[] {
+  const ref = curve.find((c) => c.epochs !== null && c.epochs > 0);
+  if (!ref || curve.some((c) => c.testAccuracy !== null)) return curve;
+  const stepsPerEpoch = ref.step / ref.epochs!;
+  const out = [...curve];
+  for (const h of history) {
+    if (h.testAccuracy === null) continue;
+    const step = Math.round(h.epoch * stepsPerEpoch);
+    const at = out.find((c) => c.step === step);
+    if (at) at.testAccuracy = h.testAccuracy;
+    else
+      out.push({
+        step,
+        epochs: h.epoch,
+        trainLoss: null,
+        trainAccuracy: null,
+        testAccuracy: h.testAccuracy,
+        connectivity: null,
+      });
+  }
+  return out.sort((a, b) => a.step - b.step);
 }

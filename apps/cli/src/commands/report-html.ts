@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ReportData } from './report-data.js';
+import { PLOT_FUNCTIONS } from './report-plot.js';
 
 const require = createRequire(import.meta.url);
 
@@ -59,31 +60,7 @@ export function table(headers: string[], rows: (string | number)[][], id?: strin
 const PLOT_SCRIPT = `
 (function () {
   var d = JSON.parse(document.getElementById('report-data').textContent);
-  var colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
-  var drawn = 0;
-  function pct(v) { return v == null ? '–' : (100 * v).toFixed(2) + '%'; }
-  function plot(id, xLabel, x, series, opts) {
-    var el = document.getElementById(id);
-    if (!el || !x.length) return;
-    opts = opts || {};
-    var percent = !!opts.percent;
-    new uPlot({
-      width: Math.max(320, el.clientWidth), height: 240,
-      scales: { x: opts.xRange ? { time: false, range: opts.xRange } : { time: false }, y: opts.range ? { range: opts.range } : {} },
-      axes: [
-        { label: xLabel, values: opts.xValues, incrs: opts.integerX ? [1, 2, 5, 10, 20, 50, 100, 200, 500] : undefined },
-        { label: opts.yLabel || '', values: function (u, t) { return t.map(function (v) { return percent ? Math.round(100 * v) + '%' : v; }); } }
-      ],
-      series: [{ label: xLabel }].concat(series.map(function (s, i) {
-        return { label: s.label, stroke: colors[i % colors.length], width: 2, spanGaps: true,
-          fill: opts.bars ? colors[i % colors.length] + '55' : undefined,
-          paths: opts.bars ? uPlot.paths.bars({ size: [0.6, 80] }) : undefined,
-          points: { show: !opts.bars }, value: function (u, v) { return percent ? pct(v) : (v == null ? '–' : v.toPrecision(4)); } };
-      }))
-    }, [x].concat(series.map(function (s) { return s.values; })), el);
-    el.dataset.plotted = 'true';
-    drawn++;
-  }
+${PLOT_FUNCTIONS}
   var h = d.history, epochs = h.map(function (r) { return r.epoch; });
   function col(k) { return h.map(function (r) { return r[k]; }); }
   plot('plot-accuracy', 'epoch', epochs, [{ label: 'test accuracy', values: col('testAccuracy') }, { label: 'train accuracy', values: col('trainAccuracy') }], { percent: true, range: [0, 1], yLabel: 'accuracy', integerX: true });
@@ -94,12 +71,18 @@ const PLOT_SCRIPT = `
   plot('plot-sparsity', 'epoch', epochs, layers.map(function (k) {
     return { label: k, values: h.map(function (r) { return r.perLayer[k] == null ? null : 1 - r.perLayer[k]; }) };
   }), { percent: true, range: [0, 1], yLabel: 'sparsity', integerX: true });
-  if (d.steps.length) {
-    var st = d.steps.map(function (s) { return s.step; });
-    plot('plot-steps', 'step', st, [
-      { label: 'test accuracy', values: d.steps.map(function (s) { return s.accuracy; }) },
-      { label: 'connectivity', values: d.steps.map(function (s) { return s.connectivity; }) }
-    ], { percent: true, range: [0, 1] });
+  var c = d.curve, cs = c.map(function (r) { return r.step; });
+  function cc(k) { return c.map(function (r) { return r[k]; }); }
+  plot('plot-steps', 'step', cs, [{ label: 'test accuracy', values: cc('testAccuracy') }, { label: 'train accuracy', values: cc('trainAccuracy') }], { percent: true, range: [0, 1], yLabel: 'accuracy' });
+  plot('plot-step-loss', 'step', cs, [{ label: 'train loss', values: cc('trainLoss') }], { yLabel: 'loss' });
+  plot('plot-step-connectivity', 'step', cs, [{ label: 'connectivity', values: cc('connectivity') }], { percent: true, range: [0, 1], yLabel: 'connectivity' });
+  if (d.firingRates) {
+    var fr = d.firingRates.rates;
+    plot('plot-firing', 'spiking layer', fr.map(function (r, i) { return i; }), [{ label: 'spikes per neuron and step', values: fr.map(function (r) { return r.rate; }) }], {
+      yLabel: 'firing rate', bars: true, percent: true, integerX: true, xRange: [-0.5, fr.length - 0.5],
+      range: function (u, min, max) { return [0, Math.max(1.15 * max, 0.01)]; },
+      xValues: function (u, t) { return t.map(function (i) { return fr[i] ? fr[i].layer + (fr[i].output ? ' (output)' : '') : ''; }); }
+    });
   }
   if (d.cost) {
     var ls = d.cost.layers;
@@ -136,18 +119,8 @@ export function layerNote(names: Record<string, string>): string {
   return `<p class="note">Layers: ${entries.map(([k, v]) => `${esc(k)} = <code>${esc(v)}</code>`).join(', ')}</p>`;
 }
 
-/** A self-contained HTML report: data, uPlot and the plot script inlined; a CSP forbids any network access. */
-export function renderReport(data: ReportData): string {
-  const { js, css } = uplotAssets();
-  const last = data.history.at(-1);
-  const layers = [...new Set(data.history.flatMap((h) => Object.keys(h.perLayer)))];
-  const cards: [string, string][] = [
-    ['test accuracy', pct(last?.testAccuracy)],
-    ['connectivity', pct(last?.connectivity)],
-    ['epochs', String(data.history.length)],
-    ['training time', data.trainSeconds == null ? '–' : `${data.trainSeconds.toFixed(1)} s`],
-  ];
-  if (data.cost) cards.push(['energy / sample', energy(data.cost.summary.energyPicojoules)]);
+/** The per-epoch plots and the metrics table (a run with at least one finished epoch). */
+function perEpochSection(data: ReportData, layers: string[]): string {
   const epochRows = data.history.map((h) => [
     h.epoch,
     h.trainLoss?.toFixed(5) ?? '–',
@@ -158,6 +131,56 @@ export function renderReport(data: ReportData): string {
     ...layers.map((k) => pct(h.perLayer[k] == null ? null : 1 - h.perLayer[k], 2)),
     h.seconds?.toFixed(1) ?? '–',
   ]);
+  return `<h2>Per epoch</h2>
+<div class="grid">
+<figure><figcaption>accuracy</figcaption><div id="plot-accuracy"></div></figure>
+<figure><figcaption>loss</figcaption><div id="plot-loss"></div></figure>
+<figure><figcaption>connectivity (active / all prunable weights)</figcaption><div id="plot-connectivity"></div></figure>
+<figure><figcaption>sparsity per layer</figcaption><div id="plot-sparsity"></div></figure>
+</div>
+<h2>Metrics</h2>
+${layerNote(data.layerNames)}
+${table(['epoch', 'train loss', 'train acc.', 'test loss', 'test acc.', 'connectivity', ...layers.map((k) => `sparsity ${k}`), 'seconds'], epochRows, 'epochs')}`;
+}
+
+/** Curves by optimizer step: a one-epoch run is a curve, not a dot. */
+function stepSection(data: ReportData): string {
+  const c = data.curve;
+  const has = (k: 'trainLoss' | 'connectivity') => c.some((r) => r[k] !== null);
+  const fig = (id: string, caption: string) =>
+    `<figure><figcaption>${caption}</figcaption><div id="${id}"></div></figure>`;
+  return `<h2>By step</h2>
+<div class="grid">
+${fig('plot-steps', 'accuracy by optimizer step (train: mean of the batches since the previous point; test: evaluations)')}
+${has('trainLoss') ? fig('plot-step-loss', 'train loss by optimizer step') : ''}
+${has('connectivity') ? fig('plot-step-connectivity', 'connectivity by optimizer step (active / all prunable weights)') : ''}
+</div>`;
+}
+
+/** Spikes per neuron and time step of each spiking layer (the output layer too), measured after an epoch. */
+function firingSection(f: NonNullable<ReportData['firingRates']>): string {
+  return `<h2>Firing rates</h2>
+<div class="grid"><figure><figcaption>spikes per neuron and time step of each spiking layer after epoch ${f.epoch} (test samples, eval mode)</figcaption><div id="plot-firing"></div></figure>
+<div>${table(
+    ['spiking layer', 'rate'],
+    f.rates.map((r) => [`${r.layer}${r.output ? ' (output)' : ''}`, pct(r.rate, 2)]),
+    'firing-table',
+  )}</div></div>`;
+}
+
+/** A self-contained HTML report: data, uPlot and the plot script inlined; a CSP forbids any network access. */
+export function renderReport(data: ReportData): string {
+  const { js, css } = uplotAssets();
+  const layers = [...new Set(data.history.flatMap((h) => Object.keys(h.perLayer)))];
+  const { headline: hl } = data;
+  const epochs = Number.isInteger(hl.epochs) ? String(hl.epochs) : hl.epochs.toFixed(2);
+  const cards: [string, string][] = [
+    ['test accuracy', pct(hl.testAccuracy)],
+    ['connectivity', pct(hl.connectivity)],
+    ['epochs', hl.step === null ? epochs : `${epochs} (step ${hl.step})`],
+    ['training time', data.trainSeconds == null ? '–' : `${data.trainSeconds.toFixed(1)} s`],
+  ];
+  if (data.cost) cards.push(['energy / sample', energy(data.cost.summary.energyPicojoules)]);
   const cost = data.cost
     ? `<h2>Cost (from ${esc(data.cost.source)})</h2>
 <div class="grid"><figure><figcaption>firing rate per layer: events arriving at each synaptic layer per input position and time step (spike rate of the layer before; nonzero pixels for the analog first layer)</figcaption><div id="plot-rates"></div></figure>
@@ -176,10 +199,9 @@ export function renderReport(data: ReportData): string {
         'cost-table',
       )}
 <p class="note">per sample, ${esc(data.cost.summary.energyPreset)}: ${energy(data.cost.summary.energyPicojoules)} (dense ANN equivalent ${energy(data.cost.summary.denseANNPicojoules)})${data.cost.summary.chip ? `; ${esc(data.cost.summary.chip)}: ${data.cost.summary.cores} cores` : ''}</p></div></div>`
-    : `<h2>Cost</h2><p class="note">No network profile in this run directory. To add firing rates per layer and the cost table: <code>synaptogen cost ${esc(data.runDir)} --save-profiles ${esc(data.runDir)}</code>, then run the report again.</p>`;
-  const steps = data.steps.length
-    ? `<figure><figcaption>evaluations during training (by optimizer step)</figcaption><div id="plot-steps"></div></figure>`
-    : '';
+    : `<h2>Cost</h2><p class="note">No network profile in this run directory. To add the events arriving at each synaptic layer and the cost table: <code>synaptogen cost ${esc(data.runDir)} --save-profiles ${esc(data.runDir)}</code>, then run the report again.</p>`;
+  const steps = data.curve.length ? stepSection(data) : '';
+  const rates = data.firingRates ? firingSection(data.firingRates) : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
@@ -190,17 +212,9 @@ export function renderReport(data: ReportData): string {
 <h1>${esc(data.title)}</h1>
 <p class="sub">${esc(data.model.name)} (T = ${esc(data.model.T)}, input [${esc(data.model.inputShape.join(', '))}], ${esc(data.model.classes)} classes) · dataset ${esc(data.options.dataset ?? '?')} · learner ${esc(data.learner)}${data.engine ? ` · engine ${esc(data.engine)}` : ''}${data.createdAt ? ` · saved ${esc(data.createdAt)}` : ''}</p>
 <div class="cards">${cards.map(([k, v]) => `<div class="card">${esc(k)}<b>${esc(v)}</b></div>`).join('')}</div>
-<h2>Per epoch</h2>
-<div class="grid">
-<figure><figcaption>accuracy</figcaption><div id="plot-accuracy"></div></figure>
-<figure><figcaption>loss</figcaption><div id="plot-loss"></div></figure>
-<figure><figcaption>connectivity (active / all prunable weights)</figcaption><div id="plot-connectivity"></div></figure>
-<figure><figcaption>sparsity per layer</figcaption><div id="plot-sparsity"></div></figure>
 ${steps}
-</div>
-<h2>Metrics</h2>
-${layerNote(data.layerNames)}
-${table(['epoch', 'train loss', 'train acc.', 'test loss', 'test acc.', 'connectivity', ...layers.map((k) => `sparsity ${k}`), 'seconds'], epochRows, 'epochs')}
+${data.history.length ? perEpochSection(data, layers) : '<h2>Per epoch</h2><p class="note">No epoch finished yet (a checkpoint taken mid-epoch): the curves by step above are all there is.</p>'}
+${rates}
 ${cost}
 <h2>Run options</h2>
 ${table(

@@ -179,9 +179,10 @@ describe('synaptogen report (built, run by node)', () => {
         await page.waitForFunction(() => document.body.dataset.plots !== undefined, null, {
           timeout: 20_000,
         });
-        // accuracy, loss, connectivity, per-layer sparsity and firing rates
-        expect(Number(await page.evaluate(() => document.body.dataset.plots))).toBe(5);
-        expect(await page.locator('.uplot canvas').count()).toBe(5);
+        // by step: accuracy, loss, connectivity; per epoch: accuracy, loss, connectivity, per-layer
+        // sparsity; firing rates of the spiking layers; input rates of the synaptic layers (profile)
+        expect(Number(await page.evaluate(() => document.body.dataset.plots))).toBe(9);
+        expect(await page.locator('.uplot canvas').count()).toBe(9);
         expect(await page.locator('#epochs tbody tr').count()).toBe(2);
         expect(await page.locator('#cost-table tbody tr').count()).toBe(2);
         mkdirSync(artifacts, { recursive: true });

@@ -1,3 +1,5 @@
+import { DATASET_NAMES } from '@synaptogen/datasets/node';
+import { MODEL_NAMES } from '@synaptogen/nn';
 import type { Command } from 'commander';
 import { backendOption, simdOption } from '../engine/engine.js';
 import { CliError } from '../errors.js';
@@ -24,12 +26,9 @@ export function registerTrain(program: Command): void {
       '--config <file>',
       'JSON file of flag values (e.g. {"learner": "gradr", "alpha": 0.05}); flags override it',
     )
-    .option('--dataset <name>', 'mnist, fashion-mnist, cifar10, cifar100, cifar10-dvs, nmnist', 'mnist')
-    .option(
-      '--model <name>',
-      'gradr-mnist-mlp, gradr-cifar-net, sca-vgg16, sca-vgg-small, conv-small',
-      'gradr-mnist-mlp',
-    )
+    // the lists come from the registries, so help never hides a model or dataset
+    .option('--dataset <name>', DATASET_NAMES.join(', '), 'mnist')
+    .option('--model <name>', MODEL_NAMES.join(', '), 'gradr-mnist-mlp')
     .option(
       '--learner <name|package|./file.js>',
       'structure learner: dense (no pruning), gradr, deepr, soft-deepr, magnitude, sca, a package name or a plugin file',
@@ -122,6 +121,11 @@ export function registerTrain(program: Command): void {
       '--log-every <n>',
       'also print a progress line every n batches (for logs without a terminal)',
       positiveInt('--log-every'),
+    )
+    .option(
+      '--curve-every <steps>',
+      'steps between the points of the training curve the report plots (default: about 25 per epoch)',
+      positiveInt('--curve-every'),
     )
     .option('--json', 'print one JSON summary line on stdout; progress lines go to stderr')
     .option('-q, --quiet', 'no progress bar and no per-epoch lines')

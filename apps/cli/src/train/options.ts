@@ -40,6 +40,8 @@ export interface TrainOptions {
   json: boolean;
   quiet: boolean;
   logEvery?: number;
+  /** `--curve-every`: steps between the points of the per-step curve (default: ~25 per epoch). */
+  curveEvery?: number;
   // structure learner options (passed to the learner's factory when given)
   alpha?: number;
   targetSparsity?: number;

@@ -1,6 +1,7 @@
 import type { BackendInfo, CheckpointData, EpochMetrics, EpochTotals } from '@synaptogen/nn';
 import { loadCheckpoint, recoverCheckpoint } from '@synaptogen/nn/node';
 import { CliError } from '../errors.js';
+import type { CurvePoint } from './curve.js';
 import type { TrainOptions } from './options.js';
 
 /** Everything a resumed run needs to continue as if it had never stopped (stored as `meta.run`). */
@@ -12,6 +13,9 @@ export interface RunState {
   history: EpochMetrics[];
   /** The engine the last session trained on (backend, kernels), for reports. */
   engine?: BackendInfo;
+  /** The per-step curve (a point every `curveEvery` steps) the report plots. */
+  curve?: CurvePoint[];
+  curveEvery?: number;
   /**
    * Set when a signal stopped an epoch: the batches of that epoch already trained (skipped on resume)
    * and their running sums, so that the resumed epoch's metrics cover the whole epoch.

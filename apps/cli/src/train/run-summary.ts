@@ -56,6 +56,7 @@ const STANDARD_METRICS = new Set([
   'pruned',
   'regrown',
   'resumedAfterBatches',
+  'firingRates',
 ]);
 
 /** Adds the learner's report of the epoch to its metrics. */

@@ -15,6 +15,8 @@ import { measureConnectivity, TrainingSession } from '@synaptogen/structure';
 import type * as tf from '@tensorflow/tfjs-core';
 import { startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
+import { CurveLog, defaultCurveEvery } from './curve.js';
+import { measureFiringRates } from './firing-rates.js';
 import { checkRunMemory, heapFailure, isHeapFailure, type MemoryContext } from './memory.js';
 import type { TrainOptions } from './options.js';
 import { EpochProgress } from './progress.js';
@@ -241,6 +243,9 @@ async function trainEpochs(
   const { session, data, state, o, out, perEpoch, log } = loop;
   const { trainer, learner, model } = session;
   const progress = new EpochProgress(!o.quiet && Boolean(process.stderr.isTTY));
+  state.curveEvery ??= o.curveEvery ?? defaultCurveEvery(perEpoch);
+  state.curve ??= [];
+  const curve = new CurveLog(state.curveEvery, perEpoch, state.curve);
   const start = state.completedEpochs;
   if (start >= o.epochs)
     log(`checkpoint ${out} already has ${start} epochs; nothing to train (raise --epochs)`);
@@ -301,6 +306,7 @@ async function trainEpochs(
             ? measureConnectivity(model.prunableWeights()).connectivity
             : undefined;
         progress.update(done, info.loss, info.samples ? info.correct / info.samples : 0, conn);
+        curve.record(info, done, model);
         if (o.logEvery && done % o.logEvery === 0)
           log(`epoch ${info.epoch + 1} batch ${done}/${perEpoch} loss ${info.loss.toFixed(5)}`);
       },
@@ -308,6 +314,7 @@ async function trainEpochs(
         progress.stop();
         if (state.interrupted?.epoch === m.epoch - 1) m.resumedAfterBatches = state.interrupted.batches;
         recordLearnerReport(m, learner.report());
+        m.firingRates = await measureFiringRates(model, testBatches(data, o));
         state.history.push(m);
         state.completedEpochs = m.epoch;
         state.step = trainer.step;

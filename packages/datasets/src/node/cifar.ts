@@ -11,6 +11,7 @@ import {
 import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
 import type { ImageDataset, Split } from '../types.js';
 import { resolveDataRoot } from './dataRoot.js';
+import { downloadHint } from './downloadHint.js';
 import { firstExisting, isDirectory, readBytes } from './files.js';
 
 export interface LoadCifarOptions {
@@ -132,7 +133,7 @@ export async function loadCifar(options: LoadCifarOptions): Promise<ImageDataset
   const root = resolveDataRoot(options.dataDir);
   if (!source) {
     throw new DatasetNotFoundError(
-      `${variant} not found: neither ${layout.sub}/${layout.folder}/ nor ${layout.sub}/${layout.archive}; run \`synaptogen datasets download ${variant}\``,
+      `${variant} not found: neither ${layout.sub}/${layout.folder}/ nor ${layout.sub}/${layout.archive}; ${downloadHint(variant)}`,
       { file: path.join(root, layout.sub) },
     );
   }

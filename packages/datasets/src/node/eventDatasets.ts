@@ -4,8 +4,10 @@ import { unzipSync } from 'fflate';
 import { CIFAR10_CLASS_NAMES } from '../cifar.js';
 import { DatasetFormatError, DatasetNotFoundError, InvalidArgumentError } from '../errors.js';
 import type { FrameOptions, SplitBy } from '../frames.js';
+import { parseLabelList } from '../labelList.js';
 import type { ImageDataset, Split } from '../types.js';
 import { resolveDataRoot } from './dataRoot.js';
+import { downloadHint } from './downloadHint.js';
 import { cachedFrames, type FrameCacheOptions } from './eventFiles.js';
 import { isDirectory, readBytes } from './files.js';
 
@@ -104,23 +106,7 @@ async function integrateAll(
 
 // ---------------------------------------------------------------- N-MNIST
 
-/** Parses `train1K.txt`-style label lists: `id<TAB>class` per line, '#' comments. */
-export function parseLabelList(text: string, file: string): Map<number, number> {
-  const out = new Map<number, number>();
-  text.split(/\r?\n/).forEach((line, i) => {
-    const t = line.trim();
-    if (!t || t.startsWith('#')) return;
-    const m = t.match(/^(\d+)\s+(\d+)$/);
-    if (!m || Number(m[2]) > 9) {
-      throw new DatasetFormatError('bad-layout', `line ${i + 1} is '${t}'`, {
-        file,
-        expected: '<sample id> <class 0..9>',
-      });
-    }
-    out.set(Number(m[1]), Number(m[2]));
-  });
-  return out;
-}
+export { parseLabelList };
 
 function fileRef(file: string, label: number): SampleRef {
   const st = fs.statSync(file);
@@ -166,7 +152,7 @@ export function listNmnist(dataDir: string | undefined, split: Split): SampleRef
     }
   }
   throw new DatasetNotFoundError(
-    `N-MNIST ${split} samples not found (looked for nmnist/${split === 'train' ? 'Train' : 'Test'}/<digit>/*.bin${split === 'train' ? ' and nmnist/train1K.txt' : ''}); run \`synaptogen datasets download nmnist\``,
+    `N-MNIST ${split} samples not found (looked for nmnist/${split === 'train' ? 'Train' : 'Test'}/<digit>/*.bin${split === 'train' ? ' and nmnist/train1K.txt' : ''}); ${downloadHint('nmnist')}`,
     { file: bases[0] },
   );
 }
@@ -206,7 +192,7 @@ export function listCifar10Dvs(dataDir?: string): SampleRef[][] {
   );
   if (!base) {
     throw new DatasetNotFoundError(
-      'CIFAR10-DVS not found (looked for cifar10-dvs/<class>/ folders or <class>.zip); run `synaptogen datasets download cifar10-dvs`',
+      `CIFAR10-DVS not found (looked for cifar10-dvs/<class>/ folders or <class>.zip); ${downloadHint('cifar10-dvs')}`,
       { file: path.join(root, 'cifar10-dvs') },
     );
   }

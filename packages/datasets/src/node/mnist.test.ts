@@ -174,6 +174,6 @@ describe('loadMnist bad input', () => {
     }).catch((e) => e);
     expect(err).toBeInstanceOf(DatasetNotFoundError);
     expect(err.message).toMatch(/fashion-mnist train files not found/);
-    expect(err.message).toMatch(/datasets download fashion-mnist/);
+    expect(err.message).toMatch(/npx @synaptogen\/cli datasets download fashion-mnist/);
   });
 });

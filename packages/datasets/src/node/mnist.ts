@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { DatasetFormatError, DatasetNotFoundError } from '../errors.js';
 import { parseIdx } from '../idx.js';
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../mnistClasses.js';
 import type { ImageDataset, Split } from '../types.js';
 import { resolveDataRoot } from './dataRoot.js';
+import { downloadHint } from './downloadHint.js';
 import { firstExisting, readMaybeGzip } from './files.js';
 
 export type MnistVariant = 'mnist' | 'fashion';
@@ -16,20 +18,6 @@ export interface LoadMnistOptions {
   /** Keep only the first `limit` samples. */
   limit?: number;
 }
-
-export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-export const FASHION_MNIST_CLASS_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
 
 const STATS: Record<MnistVariant, { mean: number; std: number }> = {
   mnist: { mean: 0.1307, std: 0.3081 },
@@ -63,7 +51,7 @@ export async function loadMnist(options: LoadMnistOptions): Promise<ImageDataset
   const name = variant === 'mnist' ? 'mnist' : 'fashion-mnist';
   if (!imagesFile || !labelsFile) {
     throw new DatasetNotFoundError(
-      `${name} ${options.split} files not found (looked in ${folders.join(', ')}); run \`synaptogen datasets download ${name}\``,
+      `${name} ${options.split} files not found (looked in ${folders.join(', ')}); ${downloadHint(name)}`,
       { file: path.join(folders[0], `${prefix}-${imagesFile ? 'labels-idx1' : 'images-idx3'}-ubyte.gz`) },
     );
   }

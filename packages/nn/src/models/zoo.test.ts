@@ -70,5 +70,9 @@ describe('model zoo', () => {
   it('accepts time-major event frames [T, N, C, H, W]', () => {
     const m = createModel('conv-small', { inputShape: [3, 2, 16, 16] });
     expect(m.forward(tf.zeros([3, 2, 2, 16, 16])).shape).toEqual([2, 10]);
+    // the MLP takes C·H·W features per step (N-MNIST: 2·34·34), not T·C·H·W
+    const mlp = createModel('gradr-mnist-mlp', { inputShape: [4, 2, 34, 34] });
+    expect((mlp.body.layers[1] as Linear).inFeatures).toBe(2 * 34 * 34);
+    expect(mlp.forward(tf.zeros([4, 3, 2, 34, 34])).shape).toEqual([3, 10]);
   });
 });

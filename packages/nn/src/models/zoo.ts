@@ -90,7 +90,11 @@ export const MODELS: Record<string, ModelDefinition> = {
       "Grad R's MNIST net: Linear 784→800 → LIF → Linear 800→10 → LIF, no biases, T = 8, MSE on rate",
     defaults: { T: 8, inputShape: [1, 28, 28], classes: 10, loss: 'mse-rate' },
     build: (cfg, neuron, rng) => {
-      const features = cfg.inputShape.reduce((a, b) => a * b, 1);
+      // per time step: time-major event frames [T, C, H, W] feed C·H·W features at each of the T steps
+      const features = (cfg.inputShape.length === 4 ? cfg.inputShape.slice(1) : cfg.inputShape).reduce(
+        (a, b) => a * b,
+        1,
+      );
       return [
         new Flatten(),
         new Linear(features, 800, rng, { bias: false }),

@@ -1,4 +1,10 @@
-import { type ImageDataset, parseIdx } from '@synaptogen/datasets/core';
+import {
+  FASHION_MNIST_CLASS_NAMES,
+  type ImageDataset,
+  MNIST_CLASS_NAMES,
+  parseIdx,
+} from '@synaptogen/datasets/core';
+import type { DemoData } from './dataset.js';
 
 export type MnistSplit = 'train' | 't10k';
 const KINDS = ['train-images', 'train-labels', 't10k-images', 't10k-labels'] as const;
@@ -29,7 +35,8 @@ function toDataset(images: Uint8Array, labels: Uint8Array, names: [string, strin
   if (lab.dims[0] !== count)
     throw new Error(`${names[1]}: has ${lab.dims[0]} labels but ${names[0]} has ${count} images`);
   for (const l of lab.data)
-    if (l > 9) throw new Error(`${names[1]}: label ${l} is outside 0..9 (not an MNIST label file?)`);
+    if (l > 9)
+      throw new Error(`${names[1]}: label ${l} is outside 0..9 (not an MNIST or Fashion-MNIST label file?)`);
   return { images: img.data, labels: lab.data, count, channels: 1, height, width, classes: 10 };
 }
 
@@ -55,7 +62,13 @@ export async function readMnist(
   };
 }
 
-/** MNIST from files the user picked: all four must be there, matched by name. */
+/** MNIST or Fashion-MNIST (the same four IDX files) with its class names. */
+export function idxData(name: 'mnist' | 'fashion-mnist', { train, test }: Mnist): DemoData {
+  const classNames = name === 'mnist' ? MNIST_CLASS_NAMES : FASHION_MNIST_CLASS_NAMES;
+  return { name, train: { ...train, classNames }, test: { ...test, classNames }, classNames };
+}
+
+/** MNIST (or Fashion-MNIST) from files the user picked: all four must be there, matched by name. */
 export function mnistFromFiles(files: readonly File[]): Promise<Mnist> {
   const byKind = new Map<Kind, File>();
   for (const f of files) {
@@ -66,7 +79,7 @@ export function mnistFromFiles(files: readonly File[]): Promise<Mnist> {
   if (missing.length)
     return Promise.reject(
       new Error(
-        `pick the four MNIST IDX files (raw or .gz); missing: ${missing.map((k) => `${k}-idx?-ubyte`).join(', ')} ` +
+        `pick the four IDX files (raw or .gz); missing: ${missing.map((k) => `${k}-idx?-ubyte`).join(', ')} ` +
           `(got: ${files.map((f) => f.name).join(', ') || 'nothing'})`,
       ),
     );
