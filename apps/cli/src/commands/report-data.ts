@@ -3,7 +3,6 @@ import { basename, join, resolve } from 'node:path';
 import { type CostSummary, estimateCost, parseProfile, summarizeCost } from '@synaptogen/hardware';
 import { describeEngine } from '../engine/describe.js';
 import { CliError } from '../errors.js';
-import { layerNames, renameKeys, renamer } from './report-layer-names.js';
 import {
   type CurveRow,
   type Headline,
@@ -12,6 +11,7 @@ import {
   readCurve,
   readFiringRates,
 } from './report-curves.js';
+import { layerNames, renameKeys, renamer } from './report-layer-names.js';
 
 /** One epoch of `meta.run.history` as the report plots it. */
 export interface EpochRow {
