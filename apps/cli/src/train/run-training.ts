@@ -24,6 +24,7 @@ import { saveRun } from './run-checkpoint.js';
 import { inputShapeOf, loadRunData, type RunData, testBatches, trainBatches } from './run-data.js';
 import { createRunLearner, type RunLearner } from './run-learner.js';
 import { prepareOutput, releaseOutput } from './run-output.js';
+import { StopOnSignals, type StopSignal } from './run-signals.js';
 import { carriedTotals, type Resumed, type RunState, readResume, resumedOptions } from './run-state.js';
 import { epochLine, recordLearnerReport, summarize, type TrainSummary } from './run-summary.js';
 
@@ -43,10 +44,6 @@ export class Interrupted extends Error {
 
 /** Exit code of a run stopped by divergence (1: bad input, 2: bad arguments, 130/143/129: signals). */
 export const DIVERGED_EXIT_CODE = 3;
-
-/** The signals that stop a run cleanly: a terminal's Ctrl-C, a scheduler's or container's stop, a closed terminal. */
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-type StopSignal = (typeof STOP_SIGNALS)[number];
 
 /**
  * `synaptogen train`: starts the engine, builds (or resumes) the model and its learner, trains with
@@ -249,18 +246,12 @@ async function trainEpochs(
   const start = state.completedEpochs;
   if (start >= o.epochs)
     log(`checkpoint ${out} already has ${start} epochs; nothing to train (raise --epochs)`);
-  const stop = new AbortController();
-  let received: StopSignal = 'SIGINT';
-  const onSignal = (signal: StopSignal) => {
-    received = signal;
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  const stop = new StopOnSignals((signal) => {
     progress.stop();
     log(
       `${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping after this step and saving a checkpoint (a second signal quits at once)`,
     );
-    stop.abort();
-  };
-  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  });
   const carry = carriedTotals(state.interrupted);
   let currentEpoch = start;
   let epochStart = performance.now();
@@ -326,13 +317,13 @@ async function trainEpochs(
       },
     });
   } finally {
-    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    stop.dispose();
     progress.stop();
   }
-  if (!stop.signal.aborted || state.completedEpochs >= o.epochs) return null;
+  if (!stop.stopped || state.completedEpochs >= o.epochs) return null;
   const seconds = (performance.now() - epochStart) / 1000;
   state.interrupted = { epoch: currentEpoch, ...totals, seconds };
   state.step = trainer.step;
   await saveRun(out, session, loop.source, state);
-  return { epoch: currentEpoch, batches: totals.batches, signal: received };
+  return { epoch: currentEpoch, batches: totals.batches, signal: stop.received };
 }
