@@ -13,10 +13,15 @@ export function cli(...args: string[]) {
 
 /** `cli` with extra environment variables (e.g. SYNAPTOGEN_DEBUG). */
 export function cliWithEnv(env: Record<string, string>, ...args: string[]) {
+  return cliWithin(120_000, env, ...args);
+}
+
+/** `cliWithEnv` for the few commands that train for minutes (the limit is a hang guard, not a benchmark). */
+export function cliWithin(timeoutMs: number, env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, SYNAPTOGEN_DATA: DATA, ...env },
-    timeout: 120_000,
+    timeout: timeoutMs,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -138,4 +138,43 @@ describe('a registered native fused neuron kernel', () => {
     node.resetState(); // the pending H is freed without V ever being computed
     expect(tf.memory().numTensors).toBe(before);
   });
+  it('keeps the kernel while observed: records rebuilt from its H equal the op path, inactive observers cost nothing', () => {
+    const x = tf.tensor(
+      Array.from({ length: 3 * 2 * 2 * 3 }, (_, i) => ((i * 5) % 13) / 9 - 0.1),
+      [3, 2, 2, 3],
+    );
+    const watch = (fused: boolean, active: () => boolean) => {
+      const node = new IFNode({ detachReset: true, surrogate: 'sigmoid', fused });
+      const records: number[][] = [];
+      const stop = node.observe(
+        ({ t, spike, v, h }) => records.push([t, ...spike.dataSync(), ...v.dataSync(), ...h.dataSync()]),
+        { active },
+      );
+      const before = tf.memory().numTensors;
+      const grad = tf.grad((a: tf.Tensor) => {
+        node.resetState();
+        return tf.sum(tf.mul(node.multiStepConstant(a, 4), 1.5));
+      })(x);
+      node.resetState();
+      const leaked = tf.memory().numTensors - before - 1; // the gradient is the one tensor kept
+      stop();
+      const out = { records, grad: Array.from(grad.dataSync()), leaked };
+      grad.dispose();
+      node.dispose();
+      return out;
+    };
+    const calls = seen.length;
+    const got = watch(true, () => true);
+    expect(seen.length).toBe(calls + 1); // the native kernel ran with the observer attached
+    const ref = watch(false, () => true);
+    expect(got.records.length).toBe(4);
+    expect(got.records.map((r) => r[0])).toEqual([0, 1, 2, 3]);
+    for (const [t, r] of got.records.entries())
+      for (const [i, v] of r.entries()) expect(v).toBeCloseTo(ref.records[t][i], 5);
+    for (const [i, g] of got.grad.entries()) expect(g).toBeCloseTo(ref.grad[i], 4);
+    expect(got.leaked).toBe(0);
+    const idle = watch(true, () => false);
+    expect(idle.records).toEqual([]);
+    expect(idle.grad).toEqual(got.grad);
+  });
 });

@@ -14,6 +14,7 @@ export {
   LIFNode,
   type LIFOptions,
   type NodeOptions,
+  type ObserveOptions,
   ParametricLIFNode,
   type PLIFOptions,
   type StepMode,

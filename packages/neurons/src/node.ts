@@ -39,6 +39,19 @@ export interface StepRecord {
 /** Called inside the forward pass; must not keep the tensors (copy what it needs into its own state). */
 export type StepObserver = (record: StepRecord) => void;
 
+export interface ObserveOptions {
+  /**
+   * Asked once per forward call: while it returns false the observer is skipped and costs nothing
+   * (e.g. a training-only monitor during evaluation).
+   */
+  active?: () => boolean;
+}
+
+interface ObserverEntry {
+  readonly fn: StepObserver;
+  readonly active?: () => boolean;
+}
+
 /**
  * Charge → fire → reset, SpikingJelly semantics (see specs/neurons.md). State `v` persists across
  * calls until `resetState()`, as in SpikingJelly; models reset it before each batch.
@@ -56,7 +69,7 @@ export abstract class BaseNode {
    * when `v` is read, since models reset the state before each batch and mostly never read it.
    */
   private pendingH: tf.Tensor | null = null;
-  private readonly observers = new Set<StepObserver>();
+  private readonly observers = new Set<ObserverEntry>();
 
   constructor(options: NodeOptions = {}) {
     this.vThreshold = options.vThreshold ?? 1;
@@ -116,10 +129,21 @@ export abstract class BaseNode {
     return this.vReset ?? 0;
   }
 
-  /** Observe every time step (activity monitors, profiling). Returns a function that removes the observer. */
-  observe(observer: StepObserver): () => void {
-    this.observers.add(observer);
-    return () => this.observers.delete(observer);
+  /**
+   * Observe every time step (activity monitors, profiling). Returns a function that removes the
+   * observer. Observing keeps the fused kernels: a native kernel's records are rebuilt from its H.
+   */
+  observe(observer: StepObserver, options: ObserveOptions = {}): () => void {
+    const entry: ObserverEntry = { fn: observer, active: options.active };
+    this.observers.add(entry);
+    return () => this.observers.delete(entry);
+  }
+
+  /** The observers that want this forward call (each `active()` asked once). */
+  private watching(): StepObserver[] {
+    const out: StepObserver[] = [];
+    for (const e of this.observers) if (!e.active || e.active()) out.push(e.fn);
+    return out;
   }
 
   /** `stepMode` 's': one step on `[N, ...]`; 'm': all steps of `[T, N, ...]`. Returns spikes of the same shape. */
@@ -129,7 +153,7 @@ export abstract class BaseNode {
 
   /** One time step on `[N, ...]`; updates the stored state. */
   singleStep(x: tf.Tensor): tf.Tensor {
-    const { spike: s, v } = this.step(this.v, x, 0);
+    const { spike: s, v } = this.step(this.v, x, 0, this.watching());
     this.setState(v);
     return s;
   }
@@ -138,7 +162,8 @@ export abstract class BaseNode {
   multiStep(xSeq: tf.Tensor): tf.Tensor {
     if (xSeq.rank < 2)
       throw new Error(`${this.kind}: multi-step input must be [T, N, ...], got shape [${xSeq.shape}]`);
-    return this.runFused(xSeq, null) ?? this.run(timeSlices(xSeq));
+    const watching = this.watching();
+    return this.runFused(xSeq, null, watching) ?? this.run(timeSlices(xSeq), watching);
   }
 
   /**
@@ -148,7 +173,8 @@ export abstract class BaseNode {
   multiStepConstant(x: tf.Tensor, T: number): tf.Tensor {
     if (!Number.isInteger(T) || T < 1)
       throw new Error(`${this.kind}: T must be a positive integer, got ${T}`);
-    return this.runFused(x, T) ?? this.run(new Array<tf.Tensor>(T).fill(x));
+    const watching = this.watching();
+    return this.runFused(x, T, watching) ?? this.run(new Array<tf.Tensor>(T).fill(x), watching);
   }
 
   /** Drops the membrane state: the next step starts from the initial potential. */
@@ -157,7 +183,7 @@ export abstract class BaseNode {
   }
 
   /** The fused path (see fused.ts) when it applies: fresh state and a linear charge; else null. */
-  private runFused(x: tf.Tensor, steps: number | null): tf.Tensor | null {
+  private runFused(x: tf.Tensor, steps: number | null, watching: StepObserver[]): tf.Tensor | null {
     const fresh = this.state === null && this.pendingH === null;
     const charge = this.fused && fresh ? this.linearCharge() : null;
     if (!charge) return null;
@@ -168,13 +194,13 @@ export abstract class BaseNode {
       detachReset: this.detachReset,
       surrogate: this.surrogate,
     };
-    if (this.observers.size === 0 && tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend())) {
-      return this.runKernel(neuron, x, steps);
+    if (tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend())) {
+      return this.runKernel(neuron, x, steps, watching);
     }
     const observe =
-      this.observers.size > 0
+      watching.length > 0
         ? (t: number, s: tf.Tensor, v: tf.Tensor, h: tf.Tensor) => {
-            for (const observer of this.observers) observer({ t, spike: s, v, h });
+            for (const observer of watching) observer({ t, spike: s, v, h });
           }
         : undefined;
     const { spikes, vLast } = fusedMultiStep(neuron, x, this.vInit, steps, observe);
@@ -187,7 +213,12 @@ export abstract class BaseNode {
    * `@synaptogen/wasm-simd`): forward returns [spikes, H], backward takes (dy, H). With attrs.steps
    * the input is [N, ...] fed at every step (direct encoding) and its gradient is summed over steps.
    */
-  private runKernel(n: FusedNeuron, x: tf.Tensor, steps: number | null): tf.Tensor {
+  private runKernel(
+    n: FusedNeuron,
+    x: tf.Tensor,
+    steps: number | null,
+    watching: StepObserver[],
+  ): tf.Tensor {
     const attrs: tf.NamedAttrMap = {
       options: JSON.stringify({
         ...this.chargeOptions(),
@@ -200,6 +231,8 @@ export abstract class BaseNode {
     };
     if (steps !== null) attrs.steps = steps;
     let hLast: tf.Tensor | null = null;
+    // every step's H for the observers: a second reference to the tensor the backward saves anyway
+    let hAll: tf.Tensor | null = null;
     const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
       const [spikes, h] = tf.engine().runKernel(FUSED_NEURON_FORWARD, { x: xi }, attrs) as tf.Tensor[];
       // the last step's H, as a contiguous row of a 2-D view
@@ -207,6 +240,7 @@ export abstract class BaseNode {
       hLast = tf.keep(
         tf.reshape(tf.slice(tf.reshape(h, [h.shape[0], m]), [h.shape[0] - 1, 0], [1, m]), h.shape.slice(1)),
       );
+      if (watching.length) hAll = tf.keep(tf.clone(h));
       save([h]);
       return {
         value: spikes,
@@ -217,14 +251,36 @@ export abstract class BaseNode {
     const spikes = op(x);
     this.setState(null);
     this.pendingH = hLast as tf.Tensor | null;
+    if (hAll) this.replay(watching, hAll);
     return spikes;
   }
 
-  private run(inputs: tf.Tensor[]): tf.Tensor {
+  /**
+   * Per-step records rebuilt from a native kernel's H (`[T, N, ...]`): S = (H ≥ V_th) and V by the
+   * reset, as the kernel computes them. H was made inside the kernel, off the gradient tape, so
+   * nothing here adds to the backward pass; each step's tensors are freed before the next.
+   */
+  private replay(watching: StepObserver[], hAll: tf.Tensor): void {
+    const [T, ...rest] = hAll.shape;
+    const m = hAll.size / T;
+    for (let t = 0; t < T; t++)
+      tf.tidy(() => {
+        const h = tf.reshape(tf.slice(tf.reshape(hAll, [T, m]), [t, 0], [1, m]), rest);
+        const s = tf.cast(tf.greaterEqual(h, this.vThreshold), 'float32');
+        const v =
+          this.vReset === null
+            ? tf.sub(h, tf.mul(s, this.vThreshold))
+            : tf.add(tf.mul(s, this.vReset), tf.mul(tf.sub(1, s), h));
+        for (const observer of watching) observer({ t, spike: s, v, h });
+      });
+    hAll.dispose();
+  }
+
+  private run(inputs: tf.Tensor[], watching: StepObserver[]): tf.Tensor {
     let v = this.v;
     const spikes: tf.Tensor[] = [];
     for (let t = 0; t < inputs.length; t++) {
-      const out = this.step(v, inputs[t], t);
+      const out = this.step(v, inputs[t], t, watching);
       spikes.push(out.spike);
       v = out.v;
     }
@@ -232,7 +288,12 @@ export abstract class BaseNode {
     return tf.stack(spikes);
   }
 
-  private step(vPrev: tf.Tensor | null, x: tf.Tensor, t: number): { spike: tf.Tensor; v: tf.Tensor } {
+  private step(
+    vPrev: tf.Tensor | null,
+    x: tf.Tensor,
+    t: number,
+    watching: StepObserver[],
+  ): { spike: tf.Tensor; v: tf.Tensor } {
     const h = this.charge(vPrev, x);
     const s = spike(tf.sub(h, tf.scalar(this.vThreshold)), this.surrogate);
     const sr = this.detachReset ? stopGradient(s) : s;
@@ -244,9 +305,7 @@ export abstract class BaseNode {
     } else {
       v = tf.add(tf.mul(sr, tf.scalar(this.vReset)), tf.mul(tf.sub(tf.scalar(1), sr), h));
     }
-    if (this.observers.size > 0) {
-      for (const observer of this.observers) observer({ t, spike: s, v, h });
-    }
+    for (const observer of watching) observer({ t, spike: s, v, h });
     return { spike: s, v };
   }
 

@@ -103,6 +103,7 @@ export {
   type StepMemoryEstimate,
   type StepMemoryOptions,
   WASM_HEAP_LIMIT,
+  wasmHeapBytes,
 } from './train/memory.js';
 export {
   type Batch,

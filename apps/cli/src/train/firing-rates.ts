@@ -16,7 +16,7 @@ export interface FiringRates {
 
 /**
  * Mean spikes per neuron and time step of every `Neuron` layer on the first test samples, in eval mode.
- * Observers switch the fused neuron kernels off, so they are attached for this pass only.
+ * The observers are attached for this pass only.
  */
 export async function measureFiringRates(
   model: SpikingModel,
@@ -45,8 +45,8 @@ export async function measureFiringRates(
     const axis = model.config.inputShape.length === 4 ? 1 : 0;
     for await (const batch of batches) {
       const n = Math.min(batch.labels.length, samples - seen);
-      // at most CHUNK samples a pass: the per-step path observers force needs more memory than the fused
-      // one the run's heap estimate measured, so the pass stays well below an evaluation batch
+      // at most CHUNK samples a pass: the observers' per-step records are extra tensors the run's heap
+      // estimate did not measure, so the pass stays well below an evaluation batch
       for (let at = 0; at < n; at += CHUNK)
         tf.tidy(() => {
           const x = tf.tensor(batch.inputs, [...batch.shape], 'float32');

@@ -33,15 +33,23 @@ function fitAdvice(flag: string, e: StepMemoryEstimate): string {
   return fit >= 1 ? `use ${flag} ${fit} or less` : 'even one sample does not fit';
 }
 
+/** A run's wasm heap: estimated before it starts, and reached by its end (in bytes). */
+export interface RunMemory {
+  estimatedStepBytes: number | null;
+  estimatedEvalBytes: number | null;
+  /** wasm memory never shrinks: its size at the end is the most the run needed (null off wasm). */
+  wasmHeapBytes: number | null;
+}
+
 /**
  * Refuses a wasm run whose training step or evaluation batch cannot fit tfjs-wasm's heap, before it
- * starts: the memory is measured at batch 1 and 2 and extrapolated. Returns the training estimate.
+ * starts: the memory is measured at batch 1 and 2 and extrapolated. Returns both estimates.
  */
 export async function checkRunMemory(
   model: SpikingModel,
   ctx: MemoryContext,
   evalBatchSize: number,
-): Promise<number> {
+): Promise<{ train: number; eval: number }> {
   const train = await estimateStepMemory(model, { batchSize: ctx.batchSize });
   const where = `${ctx.model} on ${ctx.dataset} (input [${ctx.inputShape.join(', ')}], T = ${ctx.T})`;
   if (train.bytes > PLANNED)
@@ -58,7 +66,7 @@ export async function checkRunMemory(
         `(${mib(evaluation.perSample)} per sample); tfjs-wasm can use ${gib(WASM_HEAP_LIMIT)}: ${fitAdvice('--eval-batch-size', evaluation)}`,
       2,
     );
-  return train.bytes;
+  return { train: train.bytes, eval: evaluation.bytes };
 }
 
 /** The messages of a wasm heap overflow or abort, from tfjs-wasm, emscripten or V8. */

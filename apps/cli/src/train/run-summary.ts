@@ -1,3 +1,4 @@
+import type { RunMemory } from './memory.js';
 import type { BackendInfo, EpochMetrics, SpikingModel } from '@synaptogen/nn';
 import { type LearnerReport, measureConnectivity } from '@synaptogen/structure';
 import type { RunState } from './run-state.js';
@@ -25,6 +26,8 @@ export interface TrainSummary {
   trainSeconds: number;
   samplesPerSecond: number;
   checkpoint: string;
+  /** The wasm heap estimated up front and the size it reached (null where not measured). */
+  memory: RunMemory;
   history: EpochMetrics[];
 }
 
@@ -95,6 +98,7 @@ export function summarize(
   learner: { name: string; options: Record<string, unknown> },
   engine: BackendInfo,
   checkpoint: string,
+  memory: RunMemory,
 ): TrainSummary {
   const o = state.options;
   const last = state.history.at(-1);
@@ -121,6 +125,7 @@ export function summarize(
     trainSeconds: state.trainSeconds,
     samplesPerSecond: state.trainSeconds ? samples / state.trainSeconds : 0,
     checkpoint,
+    memory,
     history: state.history,
   };
 }

@@ -10,6 +10,7 @@ import {
   SGD,
   type SpikingModel,
   stepLr,
+  wasmHeapBytes,
 } from '@synaptogen/nn';
 import { measureConnectivity, TrainingSession } from '@synaptogen/structure';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -17,7 +18,13 @@ import { startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
 import { CurveLog, defaultCurveEvery } from './curve.js';
 import { measureFiringRates } from './firing-rates.js';
-import { checkRunMemory, heapFailure, isHeapFailure, type MemoryContext } from './memory.js';
+import {
+  checkRunMemory,
+  heapFailure,
+  isHeapFailure,
+  type MemoryContext,
+  type RunMemory,
+} from './memory.js';
 import type { TrainOptions } from './options.js';
 import { EpochProgress } from './progress.js';
 import { saveRun } from './run-checkpoint.js';
@@ -66,7 +73,7 @@ export async function runTraining(
   let session: TrainingSession | undefined;
   let loop: EpochLoop | undefined;
   let memory: MemoryContext | undefined;
-  let estimate: number | null = null;
+  let estimate: { train: number; eval: number } | null = null;
   let heapFailed = false;
   try {
     const data = await loadRunData(o);
@@ -97,12 +104,17 @@ export async function runTraining(
         128 + constants.signals[signal],
       );
     }
-    return summarize(state, model, session.learner, engine, out);
+    const heap: RunMemory = {
+      estimatedStepBytes: estimate?.train ?? null,
+      estimatedEvalBytes: estimate?.eval ?? null,
+      wasmHeapBytes: wasmHeapBytes(),
+    };
+    return summarize(state, model, session.learner, engine, out, heap);
   } catch (e) {
     if (e instanceof DivergenceError) throw divergedError(e, o, loop, resumed?.dir);
     if (memory && isHeapFailure(e)) {
       heapFailed = true;
-      throw heapFailure(memory, estimate, e);
+      throw heapFailure(memory, estimate?.train ?? null, e);
     }
     throw e;
   } finally {
@@ -149,7 +161,11 @@ function checkNames(o: TrainOptions, resumed: boolean): void {
 }
 
 /** The up-front heap check; the model is released when the run cannot fit. */
-async function checkMemory(model: SpikingModel, ctx: MemoryContext, evalBatchSize: number): Promise<number> {
+async function checkMemory(
+  model: SpikingModel,
+  ctx: MemoryContext,
+  evalBatchSize: number,
+): Promise<{ train: number; eval: number }> {
   try {
     return await checkRunMemory(model, ctx, evalBatchSize);
   } catch (e) {

@@ -108,6 +108,17 @@ function probeInput(model: SpikingModel, n: number): tf.Tensor {
 interface WasmModuleLike {
   _malloc(bytes: number): number;
   _free(ptr: number): void;
+  HEAPU8?: Uint8Array;
+}
+
+/**
+ * Size of tfjs-backend-wasm's memory now, or null off wasm. wasm memory grows and never shrinks, so
+ * this is the most the process has needed so far (the figure to hold against WASM_HEAP_LIMIT).
+ */
+export function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const wasm = (tf.backend() as unknown as { wasm?: WasmModuleLike }).wasm;
+  return wasm?.HEAPU8?.buffer.byteLength ?? null;
 }
 
 /**

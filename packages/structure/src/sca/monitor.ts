@@ -5,7 +5,8 @@ import type { ChannelScoreFn } from './scores.js';
 /**
  * Per-channel activity of the spiking layer of each channel group, averaged over the training
  * batches since the last `reset()`. The neurons' `observe()` hook reports every time step; only
- * steps taken in training mode count (evaluation and test data never reach the score). The score
+ * steps taken in training mode count (evaluation and test data never reach the score), and outside
+ * training the observer is inactive, so evaluation runs the fused kernels at no extra heap. The score
  * tensors are reduced to `[C]` inside the forward pass and are not part of the loss, so they get no
  * gradient.
  */
@@ -30,12 +31,14 @@ export class ActivityMonitor {
   start(): this {
     this.stop();
     this.stops = this.groups.map((g, i) =>
-      g.neuron.node.observe((record) => {
-        if (!g.neuron.training) return;
-        const s = this.score(record);
-        const axes = Array.from({ length: s.rank - 1 }, (_, k) => k);
-        this.pending[i].push(tf.keep(tf.mean(s, axes)));
-      }),
+      g.neuron.node.observe(
+        (record) => {
+          const s = this.score(record);
+          const axes = Array.from({ length: s.rank - 1 }, (_, k) => k);
+          this.pending[i].push(tf.keep(tf.mean(s, axes)));
+        },
+        { active: () => g.neuron.training },
+      ),
     );
     return this;
   }
