@@ -213,12 +213,7 @@ export abstract class BaseNode {
    * `@synaptogen/wasm-simd`): forward returns [spikes, H], backward takes (dy, H). With attrs.steps
    * the input is [N, ...] fed at every step (direct encoding) and its gradient is summed over steps.
    */
-  private runKernel(
-    n: FusedNeuron,
-    x: tf.Tensor,
-    steps: number | null,
-    watching: StepObserver[],
-  ): tf.Tensor {
+  private runKernel(n: FusedNeuron, x: tf.Tensor, steps: number | null, watching: StepObserver[]): tf.Tensor {
     const attrs: tf.NamedAttrMap = {
       options: JSON.stringify({
         ...this.chargeOptions(),

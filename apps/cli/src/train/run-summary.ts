@@ -1,6 +1,6 @@
-import type { RunMemory } from './memory.js';
 import type { BackendInfo, EpochMetrics, SpikingModel } from '@synaptogen/nn';
 import { type LearnerReport, measureConnectivity } from '@synaptogen/structure';
+import type { RunMemory } from './memory.js';
 import type { RunState } from './run-state.js';
 
 export interface TrainSummary {

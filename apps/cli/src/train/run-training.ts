@@ -18,13 +18,7 @@ import { startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
 import { CurveLog, defaultCurveEvery } from './curve.js';
 import { measureFiringRates } from './firing-rates.js';
-import {
-  checkRunMemory,
-  heapFailure,
-  isHeapFailure,
-  type MemoryContext,
-  type RunMemory,
-} from './memory.js';
+import { checkRunMemory, heapFailure, isHeapFailure, type MemoryContext, type RunMemory } from './memory.js';
 import type { TrainOptions } from './options.js';
 import { EpochProgress } from './progress.js';
 import { saveRun } from './run-checkpoint.js';
