@@ -226,8 +226,6 @@ export abstract class BaseNode {
     };
     if (steps !== null) attrs.steps = steps;
     let hLast: tf.Tensor | null = null;
-    // every step's H for the observers: a second reference to the tensor the backward saves anyway
-    let hAll: tf.Tensor | null = null;
     const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
       const [spikes, h] = tf.engine().runKernel(FUSED_NEURON_FORWARD, { x: xi }, attrs) as tf.Tensor[];
       // the last step's H, as a contiguous row of a 2-D view
@@ -235,7 +233,8 @@ export abstract class BaseNode {
       hLast = tf.keep(
         tf.reshape(tf.slice(tf.reshape(h, [h.shape[0], m]), [h.shape[0] - 1, 0], [1, m]), h.shape.slice(1)),
       );
-      if (watching.length) hAll = tf.keep(tf.clone(h));
+      // inside the op the gradient tape is off: the observers' tensors are neither recorded nor kept
+      if (watching.length) this.replay(watching, h);
       save([h]);
       return {
         value: spikes,
@@ -246,14 +245,13 @@ export abstract class BaseNode {
     const spikes = op(x);
     this.setState(null);
     this.pendingH = hLast as tf.Tensor | null;
-    if (hAll) this.replay(watching, hAll);
     return spikes;
   }
 
   /**
    * Per-step records rebuilt from a native kernel's H (`[T, N, ...]`): S = (H ≥ V_th) and V by the
-   * reset, as the kernel computes them. H was made inside the kernel, off the gradient tape, so
-   * nothing here adds to the backward pass; each step's tensors are freed before the next.
+   * reset, as the kernel computes them. Called inside the op, so nothing here reaches the gradient
+   * tape; each step's tensors are freed before the next.
    */
   private replay(watching: StepObserver[], hAll: tf.Tensor): void {
     const [T, ...rest] = hAll.shape;
@@ -268,7 +266,6 @@ export abstract class BaseNode {
             : tf.add(tf.mul(s, this.vReset), tf.mul(tf.sub(1, s), h));
         for (const observer of watching) observer({ t, spike: s, v, h });
       });
-    hAll.dispose();
   }
 
   private run(inputs: tf.Tensor[], watching: StepObserver[]): tf.Tensor {
