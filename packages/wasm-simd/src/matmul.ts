@@ -20,6 +20,24 @@ export const SPARSE_MATMUL_DENSITY_MAX = 0.3;
  */
 export const SPARSE_WEIGHT_DENSITY_MAX = 0.3;
 
+/**
+ * Whether skipping B's zeros should beat the path taken otherwise (A's zeros skipped when op(A)'s
+ * density dA ≤ SPARSE_MATMUL_DENSITY_MAX, else the dense GEMM), from a cost model in ns fitted to
+ * single-thread CPU times on this 2-core VM (2026-12-07, `pnpm bench gradr-sparse-step` shapes):
+ * a dense multiply-add ~0.05, a CSR one ~0.12, each element of A, B and C moved ~1, and twice that
+ * for A and C on B's path (both are transposed, and CSR rows of B gather from the whole Aᵀ). It
+ * takes B's path for a 10%-dense [784×800] weight against [128×784] inputs, dense or MNIST (19%),
+ * and for its input gradient, but not for an [800×10] output layer behind 1024 spike rows.
+ */
+export function sparseWeightWins(m: number, kDim: number, n: number, dA: number, dB: number): boolean {
+  if (!(dB <= SPARSE_WEIGHT_DENSITY_MAX)) return false;
+  const macs = m * kDim * n;
+  const moved = m * kDim + kDim * n + m * n;
+  const other = dA <= SPARSE_MATMUL_DENSITY_MAX ? 0.12 * dA * macs + moved : 0.05 * macs + moved;
+  const mine = 0.12 * dB * macs + kDim * n + 2 * (m * kDim + m * n);
+  return mine < other;
+}
+
 export interface MatMulOptions {
   /**
    * 'auto' (default): sparse when op(A)'s density ≤ SPARSE_MATMUL_DENSITY_MAX; or force a path:
@@ -408,12 +426,13 @@ function sparseBProduct(
   const mp = (m + 3) & ~3;
   const aSrc = k.put(a);
   const aT = k.alloc(kDim * mp);
-  e.packRowsPadded(aSrc, aT, kDim, m, transposeA ? m : 1, transposeA ? 1 : kDim, mp);
+  if (transposeA) e.packRowsPadded(aSrc, aT, kDim, m, m, 1, mp);
+  else e.transposePadded(aSrc, aT, m, kDim, kDim, mp);
   const ct = k.alloc(n * mp);
   sparseWeightCalls.count++;
   spmmRows(k, csr, n, aT, ct, mp);
   const c = k.alloc(m * n);
-  e.packRowsPadded(ct, c, m, n, 1, mp, n);
+  e.transposePadded(ct, c, n, m, mp, n);
   result.set(k.f32(c, m * n));
   return true;
 }

@@ -39,9 +39,9 @@ import {
   keptAIsSparse,
   matMulKeepingA,
   matMulSparseB,
-  SPARSE_MATMUL_DENSITY_MAX,
   SPARSE_WEIGHT_DENSITY_MAX,
   sampledDensity,
+  sparseWeightWins,
 } from './matmul.js';
 import { NEURON_BACKWARD, NEURON_FORWARD, neuronKernelConfigs } from './neuron-op.js';
 import { MAXPOOL_GRAD_FIRST, poolKernelConfigs } from './pool.js';
@@ -297,14 +297,13 @@ function makeMatMulKernel(k: KernelInstance, stock: KernelConfig, sparseWeights:
         return stock.kernelFunc(args);
       const batch = Math.max(ba, bb);
       const h = heap(backend);
-      // A pruned weight as B: skip its zeros when they outnumber A's (A's path costs nnz(A)·N, this
-      // one nnz(B)·M, both SIMD over a whole dimension). Densities are sampled, ~30 µs a tensor.
+      // A pruned weight as B: skip its zeros when the cost model says so (see sparseWeightWins).
+      // Densities are sampled, ~30 µs a tensor.
       if (sparseWeights && ba === 1 && bb === 1) {
-        const bv = h.typedArrayFromHeap(b);
-        const dB = sampledDensity(bv);
+        const dB = sampledDensity(h.typedArrayFromHeap(b));
         if (dB <= SPARSE_WEIGHT_DENSITY_MAX) {
           const dA = sampledDensity(h.typedArrayFromHeap(a));
-          if (dB < (dA <= SPARSE_MATMUL_DENSITY_MAX ? dA : 1)) {
+          if (sparseWeightWins(m, kDim, n, dA, dB)) {
             const lead1 = backend_util.assertAndGetBroadcastShape(outer(a.shape), outer(b.shape));
             const out = h.makeOutput([...lead1, m, n], 'float32');
             // views after makeOutput: allocating may grow (and detach) the backend's heap
