@@ -24,6 +24,7 @@ export {
   SPARSE_MATMUL_DENSITY_MAX,
   SPARSE_WEIGHT_DENSITY_MAX,
   sparseWeightCalls,
+  sparseWeightWins,
 } from './matmul.js';
 export { NEURON_BACKWARD, NEURON_FORWARD, spikingNeuron } from './neuron-op.js';
 export {
