@@ -148,6 +148,29 @@ describe('BatchMatMul kernel with a pruned weight equals the cpu backend', () =>
     });
   }
 
+  it('uses the new values after the weight variable is assigned (the CSR is kept per tensor data)', async () => {
+    const xv = sparse(128 * 300, 31, 0);
+    const w1 = sparse(300 * 400, 32, 0.95);
+    const w2 = sparse(300 * 400, 33, 0.95);
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(xv, [128, 300]);
+        const w = tf.variable(tf.tensor2d(w1, [300, 400]));
+        const y1 = tf.matMul(x, w).dataSync();
+        w.assign(tf.tensor2d(w2, [300, 400]));
+        const y2 = tf.matMul(x, w).dataSync();
+        w.dispose();
+        return [y1, y2];
+      });
+    await tf.setBackend('cpu');
+    const ref = run();
+    await tf.setBackend('wasm');
+    const before = sparseWeightCalls.count;
+    const ours = run();
+    expect(sparseWeightCalls.count - before).toBe(2);
+    for (let i = 0; i < ref.length; i++) expect(maxRelErr(ours[i], ref[i])).toBeLessThan(1e-5);
+  });
+
   it('gives the same bits with sparseWeights off (the dense paths also sum in ascending k)', async () => {
     const xv = sparse(128 * 300, 21, 0.8); // MNIST-like: the dense registration skips x's zeros
     const wv = sparse(300 * 400, 22, 0.9);
