@@ -9,12 +9,12 @@ import { realBatch } from './wasm-common.js';
 const CONNECTIVITY = 0.1;
 const BATCH = 128;
 const STEPS_PER_WINDOW = 4;
-const PRUNED_DEPTH = 0.05;
+const PRUNED_DEPTH = 0.25;
 
 /**
  * Leaves the largest `keep` fraction of |θ| in every prunable weight and sends the rest to
  * θ − threshold − PRUNED_DEPTH < 0 (w = 0), as Grad R's prior leaves long-pruned synapses: deep
- * enough that few regrow within the benchmark's steps (Adam moves θ by about lr = 1e-3 a step).
+ * enough that none regrows within the benchmark's steps (Adam moves θ by about lr = 1e-3 a step).
  */
 function pruneToConnectivity(session: TrainingSession, keep: number): void {
   const state = session.learner.getState();
