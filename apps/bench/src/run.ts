@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { datasetsThroughput } from './benchmarks/datasets-throughput.js';
 import { divergenceCheck } from './benchmarks/divergence-check.js';
 import { gradrMnist } from './benchmarks/gradr-mnist.js';
+import { gradrSparseStep } from './benchmarks/gradr-sparse-step.js';
 import { gradrStep } from './benchmarks/gradr-step.js';
 import { gradrSweep } from './benchmarks/gradr-sweep.js';
 import { hardwareCost } from './benchmarks/hardware-cost.js';
@@ -28,6 +29,7 @@ const BENCHMARKS: Benchmark[] = [
   wasmPeer,
   gradrMnist,
   gradrStep,
+  gradrSparseStep,
   gradrSweep,
   divergenceCheck,
   hardwareCost,

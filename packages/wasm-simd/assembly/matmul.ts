@@ -221,3 +221,42 @@ function spmm4(rowPtr: usize, col: usize, val: usize, b: usize, c: usize, r0: i3
     v128.store(c + <usize>r * rowBytes + ((<usize>j) << 2), a0);
   }
 }
+
+/**
+ * dst[j·ds + i] = src[i·ss + j] for i < rows, j < cols (row strides ss, ds in floats; ds ≥ rows),
+ * and zeros in dst[j·ds + i] for rows ≤ i < ds: the padded transpose of a [rows × cols] block, in
+ * 4×4 tiles of SIMD loads and lane shuffles (a strided scalar copy missed the cache on every load).
+ */
+export function transposePadded(src: usize, dst: usize, rows: i32, cols: i32, ss: i32, ds: i32): void {
+  const sb = (<usize>ss) << 2;
+  const db = (<usize>ds) << 2;
+  const r4 = rows & ~3;
+  const c4 = cols & ~3;
+  for (let i = 0; i < r4; i += 4) {
+    const s0 = src + <usize>i * sb;
+    const d0 = dst + ((<usize>i) << 2);
+    for (let j = 0; j < c4; j += 4) {
+      const p = s0 + ((<usize>j) << 2);
+      const a = v128.load(p);
+      const b = v128.load(p + sb);
+      const c = v128.load(p + 2 * sb);
+      const d = v128.load(p + 3 * sb);
+      const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5); // a0 b0 a1 b1
+      const t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7); // a2 b2 a3 b3
+      const t2 = v128.shuffle<f32>(c, d, 0, 4, 1, 5); // c0 d0 c1 d1
+      const t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7); // c2 d2 c3 d3
+      const q = d0 + <usize>j * db;
+      v128.store(q, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(q + db, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(q + 2 * db, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(q + 3 * db, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (let j = c4; j < cols; j++)
+      for (let ii = i; ii < i + 4; ii++)
+        store<f32>(dst + <usize>j * db + ((<usize>ii) << 2), load<f32>(src + <usize>ii * sb + ((<usize>j) << 2)));
+  }
+  for (let i = r4; i < rows; i++)
+    for (let j = 0; j < cols; j++)
+      store<f32>(dst + <usize>j * db + ((<usize>i) << 2), load<f32>(src + <usize>i * sb + ((<usize>j) << 2)));
+  if (ds > rows) for (let j = 0; j < cols; j++) memory.fill(dst + <usize>j * db + ((<usize>rows) << 2), 0, (<usize>(ds - rows)) << 2);
+}

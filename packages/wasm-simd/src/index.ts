@@ -18,7 +18,14 @@ export {
   winogradUsed,
 } from './conv.js';
 export { GRADR_UPDATE, type GradRAttrs, gradrUpdate } from './gradr.js';
-export { type MatMulOptions, matMul, SPARSE_MATMUL_DENSITY_MAX } from './matmul.js';
+export {
+  type MatMulOptions,
+  matMul,
+  SPARSE_MATMUL_DENSITY_MAX,
+  SPARSE_WEIGHT_DENSITY_MAX,
+  sparseWeightCalls,
+  sparseWeightWins,
+} from './matmul.js';
 export { NEURON_BACKWARD, NEURON_FORWARD, spikingNeuron } from './neuron-op.js';
 export {
   type NeuronBackwardResult,

@@ -258,6 +258,6 @@ describe('matMul (direct): the dense GEMM and the zero-skipping path', () => {
       matMul(k, new Float32Array(6), new Float32Array(9), 2, 3, 3, false, false, undefined, {
         path: 'fast' as 'auto',
       }),
-    ).toThrow(/options.path must be 'auto', 'dense' or 'sparse', got 'fast'/);
+    ).toThrow(/options.path must be 'auto', 'dense', 'sparse' or 'sparseB', got 'fast'/);
   });
 });

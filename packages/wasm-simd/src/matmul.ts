@@ -13,9 +13,37 @@ const MIN_WORK_PER_THREAD = 2e6;
  */
 export const SPARSE_MATMUL_DENSITY_MAX = 0.3;
 
+/**
+ * At or below this fraction of nonzeros in B (a pruned weight), the BatchMatMul kernel may skip B's
+ * zeros instead (`matMulSparseB`), when that visits fewer products than skipping A's. Measured: see
+ * the comment at its use in tfjs.ts.
+ */
+export const SPARSE_WEIGHT_DENSITY_MAX = 0.3;
+
+/**
+ * Whether skipping B's zeros should beat the path taken otherwise (A's zeros skipped when op(A)'s
+ * density dA ≤ SPARSE_MATMUL_DENSITY_MAX, else the dense GEMM), from a cost model in ns fitted to
+ * single-thread CPU times on this 2-core VM (2026-12-07, `pnpm bench gradr-sparse-step` shapes):
+ * a dense multiply-add ~0.05, a CSR one ~0.12, each element of A, B and C moved ~1, and twice that
+ * for A and C on B's path (both are transposed, and CSR rows of B gather from the whole Aᵀ). It
+ * takes B's path for a 10%-dense [784×800] weight against [128×784] inputs, dense or MNIST (19%),
+ * and for its input gradient, but not for an [800×10] output layer behind 1024 spike rows.
+ */
+export function sparseWeightWins(m: number, kDim: number, n: number, dA: number, dB: number): boolean {
+  if (!(dB <= SPARSE_WEIGHT_DENSITY_MAX)) return false;
+  const macs = m * kDim * n;
+  const moved = m * kDim + kDim * n + m * n;
+  const other = dA <= SPARSE_MATMUL_DENSITY_MAX ? 0.12 * dA * macs + moved : 0.05 * macs + moved;
+  const mine = 0.12 * dB * macs + kDim * n + 2 * (m * kDim + m * n);
+  return mine < other;
+}
+
 export interface MatMulOptions {
-  /** 'auto' (default): sparse when op(A)'s density ≤ SPARSE_MATMUL_DENSITY_MAX; or force a path. */
-  path?: 'auto' | 'dense' | 'sparse';
+  /**
+   * 'auto' (default): sparse when op(A)'s density ≤ SPARSE_MATMUL_DENSITY_MAX; or force a path:
+   * 'sparse' skips A's zeros, 'sparseB' B's (a pruned weight: see `matMulSparseB`).
+   */
+  path?: 'auto' | 'dense' | 'sparse' | 'sparseB';
 }
 
 function check(what: string, a: Float32Array, b: Float32Array, m: number, kDim: number, n: number): void {
@@ -151,12 +179,13 @@ function keepCsr(
   cols: number,
   keep: { key: object; part: string } | null,
   force = false,
+  maxDensity = SPARSE_MATMUL_DENSITY_MAX,
 ): { csr: Csr | null; kept: Kept } {
   const ptr = k.alloc(rows + 1);
   const col = k.alloc(rows * cols + 4); // csrBuild stores whole groups of 4: 3 slots of slack
   const val = k.alloc(rows * cols + 4);
   const nnz = k.exports.csrBuild(aSrc, rows, cols, ptr, col, val);
-  const sparse = force || nnz <= SPARSE_MATMUL_DENSITY_MAX * rows * cols;
+  const sparse = force || nnz <= maxDensity * rows * cols;
   let entry: Kept = 'dense';
   if (keep) {
     if (sparse) {
@@ -192,8 +221,12 @@ function product(
   if (result.length !== m * n)
     throw new Error(`${what}: out has ${result.length} elements, expected ${m * n}`);
   const path = options.path ?? 'auto';
-  if (path !== 'auto' && path !== 'dense' && path !== 'sparse')
-    throw new Error(`${what}: options.path must be 'auto', 'dense' or 'sparse', got '${path}'`);
+  if (path !== 'auto' && path !== 'dense' && path !== 'sparse' && path !== 'sparseB')
+    throw new Error(`${what}: options.path must be 'auto', 'dense', 'sparse' or 'sparseB', got '${path}'`);
+  if (path === 'sparseB') {
+    sparseBProduct(k, a, b, m, kDim, n, transposeA, transposeB, result, keep, true);
+    return result;
+  }
   const storedRows = transposeA ? kDim : m;
   const storedCols = transposeA ? m : kDim;
   const part = keep ? `${keep.part}:${storedRows}x${storedCols}` : '';
@@ -306,22 +339,127 @@ function sparseAB(
     e.csrTranspose(stored.ptr, stored.col, stored.val, kDim, m, ptr, col, val);
   }
   const c = k.alloc(m * np);
-  // Cost of rows [0, r) ≈ their nonzeros plus one per row (the stores), for an even split.
-  const rowPtr = new Int32Array(k.memory.buffer, ptr, m + 1);
-  const work = (nnz + m) * np;
-  const threads = Math.max(1, Math.min(k.threads, m, Math.floor(work / MIN_WORK_PER_THREAD)));
+  spmmRows(k, { ptr, col, val, nnz }, m, bRows, c, np);
+  readOut(k, c, m, n, np, result);
+}
+
+/**
+ * Rows [0, rows) of C [rows × np] = CSR · B (B [· × np] row-major in the arena, np a multiple of 4),
+ * split across threads so that each gets about the same nonzeros (plus one per row: its stores).
+ */
+function spmmRows(k: KernelInstance, csr: Csr, rows: number, bRows: number, c: number, np: number): void {
+  const { ptr, col, val, nnz } = csr;
+  const rowPtr = new Int32Array(k.memory.buffer, ptr, rows + 1);
+  const work = (nnz + rows) * np;
+  const threads = Math.max(1, Math.min(k.threads, rows, Math.floor(work / MIN_WORK_PER_THREAD)));
   const jobs: Job[] = [];
   let r0 = 0;
-  for (let t = 0; t < threads && r0 < m; t++) {
-    let r1 = m;
+  for (let t = 0; t < threads && r0 < rows; t++) {
+    let r1 = rows;
     if (t < threads - 1) {
-      const target = ((t + 1) * (nnz + m)) / threads;
+      const target = ((t + 1) * (nnz + rows)) / threads;
       r1 = r0 + 1;
-      while (r1 < m && rowPtr[r1] + r1 < target) r1++;
+      while (r1 < rows && rowPtr[r1] + r1 < target) r1++;
     }
     jobs.push({ fn: 'spmmRange', args: [ptr, col, val, bRows, c, r0, r1, np] });
     r0 = r1;
   }
   k.parallel(jobs);
-  readOut(k, c, m, n, np, result);
+}
+
+/**
+ * C = op(A) · op(B) visiting only B's nonzeros (a pruned weight): Cᵀ = op(B)ᵀ · op(A)ᵀ as CSR × dense
+ * with SIMD over C's rows, then transposed back. Each output sums its products in ascending k, as
+ * the dense path does, so the skipped zeros change nothing but the sign of an all-zero sum.
+ * Returns false (and computes nothing) when B is denser than `SPARSE_WEIGHT_DENSITY_MAX`, unless
+ * `force`. B's CSR is remembered under `keep` like A's in `matMulKeepingA`: a layer's forward
+ * product and its input gradient take the same weight tensor.
+ */
+function sparseBProduct(
+  k: KernelInstance,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  kDim: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  result: Float32Array,
+  keep: { key: object; part: string } | null,
+  force: boolean,
+): boolean {
+  const e = k.exports;
+  const storedRows = transposeB ? n : kDim;
+  const storedCols = transposeB ? kDim : n;
+  const part = keep ? `B:${keep.part}:${storedRows}x${storedCols}` : '';
+  const known = keep ? kept.get(keep.key)?.get(part) : undefined;
+  if (known === 'dense' && !force) return false;
+  k.reset();
+  let stored: Csr;
+  if (known && known !== 'dense') {
+    const nnz = known.col.length;
+    stored = { ptr: k.alloc(storedRows + 1), col: k.alloc(nnz), val: k.alloc(nnz), nnz };
+    new Int32Array(k.memory.buffer, stored.ptr, storedRows + 1).set(known.ptr);
+    new Int32Array(k.memory.buffer, stored.col, nnz).set(known.col);
+    k.f32(stored.val, nnz).set(known.val);
+  } else {
+    const bSrc = k.put(b);
+    const r = keepCsr(
+      k,
+      bSrc,
+      storedRows,
+      storedCols,
+      keep && { key: keep.key, part },
+      force,
+      SPARSE_WEIGHT_DENSITY_MAX,
+    );
+    if (!r.csr) return false;
+    stored = r.csr;
+  }
+  // CSR of op(B)ᵀ [n × K]: B as stored when transposed, else the (stable) transpose of its CSR
+  let csr = stored;
+  if (!transposeB) {
+    csr = { ptr: k.alloc(n + 1), col: k.alloc(stored.nnz), val: k.alloc(stored.nnz), nnz: stored.nnz };
+    e.csrTranspose(stored.ptr, stored.col, stored.val, kDim, n, csr.ptr, csr.col, csr.val);
+  }
+  // op(A)ᵀ [K × mp]: op(A)ᵀ[p][i] = A[i·K + p] (or A[p·M + i] with transposeA)
+  const mp = (m + 3) & ~3;
+  const aSrc = k.put(a);
+  const aT = k.alloc(kDim * mp);
+  if (transposeA) e.packRowsPadded(aSrc, aT, kDim, m, m, 1, mp);
+  else e.transposePadded(aSrc, aT, m, kDim, kDim, mp);
+  const ct = k.alloc(n * mp);
+  sparseWeightCalls.count++;
+  spmmRows(k, csr, n, aT, ct, mp);
+  const c = k.alloc(m * n);
+  e.transposePadded(ct, c, n, m, mp, n);
+  result.set(k.f32(c, m * n));
+  return true;
+}
+
+/** Products that skipped B's zeros so far (tests and benchmarks check that the path engaged). */
+export const sparseWeightCalls = { count: 0 };
+
+/**
+ * `matMul` skipping B's zeros (see `sparseBProduct`) when B's density ≤ SPARSE_WEIGHT_DENSITY_MAX;
+ * remembers B's CSR (or that B is dense) under `key` + `part`. Returns false, computing nothing,
+ * when B is too dense.
+ */
+export function matMulSparseB(
+  k: KernelInstance,
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  kDim: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  out: Float32Array,
+  key: object,
+  part: string,
+): boolean {
+  check('matMulSparseB', a, b, m, kDim, n);
+  if (out.length !== m * n)
+    throw new Error(`matMulSparseB: out has ${out.length} elements, expected ${m * n}`);
+  return sparseBProduct(k, a, b, m, kDim, n, transposeA, transposeB, out, { key, part }, false);
 }

@@ -32,6 +32,7 @@ export interface KernelExports {
   csrBuild(src: number, rows: number, cols: number, rowPtr: number, col: number, val: number): number;
   csrTranspose(...args: number[]): void;
   packRowsPadded(...args: number[]): void;
+  transposePadded(src: number, dst: number, rows: number, cols: number, ss: number, ds: number): void;
   spmmRange(...args: number[]): void;
   adamRange(...args: number[]): void;
   gradrRange(...args: number[]): void;

@@ -35,7 +35,14 @@ import { greaterKernelConfig } from './greater.js';
 import { type HeapKernelsProvider, heapKernelsFor, prepareHeapKernels } from './heap-instance.js';
 import { greaterEqualKernelConfig, sliceKernelConfig } from './heap-kernels.js';
 import { identityKernelConfig } from './identity.js';
-import { keptAIsSparse, matMulKeepingA } from './matmul.js';
+import {
+  keptAIsSparse,
+  matMulKeepingA,
+  matMulSparseB,
+  SPARSE_WEIGHT_DENSITY_MAX,
+  sampledDensity,
+  sparseWeightWins,
+} from './matmul.js';
 import { NEURON_BACKWARD, NEURON_FORWARD, neuronKernelConfigs } from './neuron-op.js';
 import { MAXPOOL_GRAD_FIRST, poolKernelConfigs } from './pool.js';
 import { type KernelInstance, loadKernels } from './runtime.js';
@@ -89,6 +96,13 @@ export interface UseWasmSimdOptions {
    * event-driven kernels up to a lower density where Winograd is their fallback.
    */
   winograd?: boolean;
+  /**
+   * Skip the zeros of a mostly-zero right operand of BatchMatMul (a pruned weight: a Linear layer's
+   * forward x·W and its input gradient dy·Wᵀ) when that visits fewer products than skipping the
+   * left operand's or computing densely (default true). Sums keep their order: equal to the dense
+   * path up to the sign of all-zero sums. false: weights are multiplied densely (for comparisons).
+   */
+  sparseWeights?: boolean;
 }
 
 export interface WasmSimdRegistration {
@@ -101,6 +115,8 @@ export interface WasmSimdRegistration {
   inPlace: boolean;
   /** Whether stride-1 3×3 convs and their gradients use Winograd (`UseWasmSimdOptions.winograd`). */
   winograd: boolean;
+  /** Whether BatchMatMul skips a sparse weight's zeros (`UseWasmSimdOptions.sparseWeights`). */
+  sparseWeights: boolean;
   /** Restore the previous kernels (stock ones where they existed). Safe to call twice. */
   unregister(): void;
 }
@@ -250,7 +266,7 @@ function makeConvKernel(k: KernelInstance, stock: KernelConfig, options: ConvOpt
  * BatchMatMul on our kernels (float32, rank ≥ 2, leading dims equal or one side's all 1): the sparse
  * path when op(A) has enough zeros, else the GEMM. Anything else goes to the stock kernel.
  */
-function makeMatMulKernel(k: KernelInstance, stock: KernelConfig): KernelConfig {
+function makeMatMulKernel(k: KernelInstance, stock: KernelConfig, sparseWeights: boolean): KernelConfig {
   return {
     kernelName: BatchMatMul,
     backendName: stock.backendName,
@@ -281,6 +297,51 @@ function makeMatMulKernel(k: KernelInstance, stock: KernelConfig): KernelConfig 
         return stock.kernelFunc(args);
       const batch = Math.max(ba, bb);
       const h = heap(backend);
+      // A pruned weight as B: skip its zeros when the cost model says so (see sparseWeightWins).
+      // Densities are sampled, ~30 µs a tensor.
+      if (sparseWeights && ba === 1 && bb === 1) {
+        const dB = sampledDensity(h.typedArrayFromHeap(b));
+        if (dB <= SPARSE_WEIGHT_DENSITY_MAX) {
+          const dA = sampledDensity(h.typedArrayFromHeap(a));
+          if (sparseWeightWins(m, kDim, n, dA, dB)) {
+            const lead1 = backend_util.assertAndGetBroadcastShape(outer(a.shape), outer(b.shape));
+            const out = h.makeOutput([...lead1, m, n], 'float32');
+            // views after makeOutput: allocating may grow (and detach) the backend's heap
+            const av = h.typedArrayFromHeap(a);
+            const cv = h.typedArrayFromHeap(out);
+            const bw = h.typedArrayFromHeap(b);
+            if (
+              !matMulSparseB(
+                k,
+                av,
+                bw,
+                m,
+                kDim,
+                n,
+                Boolean(transposeA),
+                Boolean(transposeB),
+                cv,
+                b.dataId,
+                '0',
+              )
+            )
+              matMulKeepingA(
+                k,
+                av,
+                bw,
+                m,
+                kDim,
+                n,
+                Boolean(transposeA),
+                Boolean(transposeB),
+                cv,
+                a.dataId,
+                '0',
+              );
+            return out;
+          }
+        }
+      }
       // Without transposes, stock XNNPACK is as fast as our packed 4×8 GEMM on a dense A (7.7 vs 8.4 ms
       // on [128×784]·[784×800], 1.0–1.4 vs 3.8 ms on [1024×800]·[800×10]): only a sparse A comes here.
       if (!transposeA && !transposeB && ba === 1) {
@@ -353,6 +414,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   const k = await loadKernels({ threads: options.threads });
   const inPlace = options.inPlace ?? true;
   const winograd = options.winograd ?? true;
+  const sparseWeights = options.sparseWeights ?? true;
   // an already started backend only: findBackend() would start one, asynchronously, under the caller
   const started = (engine() as unknown as { registry?: Record<string, unknown> }).registry?.[backendName];
   if (inPlace && backendName === 'wasm') await prepareHeapKernels(started);
@@ -363,7 +425,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
   const configs: KernelConfig[] = [];
   const stockMatMul = getKernel(BatchMatMul, backendName);
   if (names.includes(BatchMatMul) && stockMatMul && backendName === 'wasm') {
-    configs.push(makeMatMulKernel(k, stockMatMul));
+    configs.push(makeMatMulKernel(k, stockMatMul, sparseWeights));
   }
   // stock wasm kernels replaced by copy-free ones (see identity.ts, heap-kernels.ts)
   for (const [name, make] of [
@@ -418,6 +480,7 @@ export async function useWasmSimd(options: UseWasmSimdOptions = {}): Promise<Was
     kernels: names,
     inPlace,
     winograd,
+    sparseWeights,
     unregister() {
       if (done) return;
       done = true;
