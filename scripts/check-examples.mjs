@@ -54,10 +54,6 @@ function run(cmd, args, options) {
   return r.stdout;
 }
 
-function pack(pkg, base = 'packages') {
-  return packDir(join(root, base, pkg), join(tmp, 'tarballs'));
-}
-
 /** A fresh npm project outside the workspace with the example's files and exactly `deps` installed. */
 function project(example, files, deps) {
   const dir = join(tmp, example);
@@ -104,25 +100,47 @@ function expectEqual(actual, expected, what) {
     throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
+/** Folder of each workspace package under packages/ and the CLI, by package name. */
+function workspacePackages() {
+  const dirs = readdirSync(join(root, 'packages')).map((d) => join(root, 'packages', d));
+  dirs.push(join(root, 'apps/cli'));
+  const byName = new Map();
+  for (const dir of dirs) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8'));
+    if (!pkg.private) byName.set(pkg.name, { dir, pkg });
+  }
+  return byName;
+}
+
+/** `name` and every @synaptogen package it depends on at run time, transitively. */
+function dependencyClosure(name, byName, seen = new Set()) {
+  if (seen.has(name)) return seen;
+  seen.add(name);
+  for (const dep of Object.keys(byName.get(name)?.pkg.dependencies ?? {}))
+    if (byName.has(dep)) dependencyClosure(dep, byName, seen);
+  return seen;
+}
+
 try {
-  const tarballs = step('pnpm pack every published package', () => ({
-    neurons: pack('neurons'),
-    nn: pack('nn'),
-    datasets: pack('datasets'),
-    wasmSimd: pack('wasm-simd'),
-    structure: pack('structure'),
-    hardware: pack('hardware'),
-    cli: pack('cli', 'apps'),
-  }));
-  if (!tarballs) throw new Error('packing failed');
+  const byName = workspacePackages();
+  const packed = step('pnpm pack every published package', () =>
+    Object.fromEntries([...byName].map(([name, { dir }]) => [name, packDir(dir, join(tmp, 'tarballs'))])),
+  );
+  if (!packed) throw new Error('packing failed');
+  /** The tarballs of `names` and of every @synaptogen package they depend on. */
+  const tarballsOf = (...names) => {
+    const all = new Set();
+    for (const n of names) dependencyClosure(`@synaptogen/${n}`, byName, all);
+    return [...all].map((n) => packed[n]);
+  };
+  // the CLI with exactly its @synaptogen dependencies, as npm would fetch them once published
+  const cliPackages = [...dependencyClosure('@synaptogen/cli', byName)];
 
   // --- mnist-loop: neurons + nn + datasets + tfjs only
   const loop = step('mnist-loop: npm install (neurons, nn, datasets, wasm-simd, tfjs)', () =>
-    project(
-      'mnist-loop',
-      ['train.mjs'],
-      [tarballs.neurons, tarballs.nn, tarballs.datasets, tarballs.wasmSimd, ...TFJS],
-    ),
+    project('mnist-loop', ['train.mjs'], [...tarballsOf('neurons', 'nn', 'datasets', 'wasm-simd'), ...TFJS]),
   );
   if (loop) {
     step('mnist-loop: only the allowed packages are installed', () => {
@@ -153,7 +171,7 @@ try {
 
   // --- dvs-frames: datasets only, no tfjs at all
   const dvs = step('dvs-frames: npm install (datasets only)', () =>
-    project('dvs-frames', ['frames.mjs'], [tarballs.datasets]),
+    project('dvs-frames', ['frames.mjs'], tarballsOf('datasets')),
   );
   if (dvs) {
     step('dvs-frames: no TensorFlow.js in the install', () => {
@@ -187,19 +205,18 @@ try {
   const cliDir = join(tmp, 'cli');
   mkdirSync(cliDir);
   const cli = step('cli: npm install @synaptogen/cli (tarball) in a clean directory', () =>
-    install(cliDir, 'cli', [
-      tarballs.cli,
-      tarballs.neurons,
-      tarballs.nn,
-      tarballs.datasets,
-      tarballs.wasmSimd,
-      tarballs.structure,
-      tarballs.hardware,
-    ]),
+    install(
+      cliDir,
+      'cli',
+      cliPackages.map((n) => packed[n]),
+    ),
   );
   if (cli) {
     step('cli: installed from the tarballs', () =>
-      fromTarballs(cli, ['cli', 'neurons', 'nn', 'datasets', 'wasm-simd', 'structure', 'hardware']),
+      fromTarballs(
+        cli,
+        cliPackages.map((n) => n.replace('@synaptogen/', '')),
+      ),
     );
     step('cli: npx synaptogen --help lists the commands', () => {
       const out = run('npx', ['--no-install', 'synaptogen', '--help'], { cwd: cli });
@@ -254,7 +271,7 @@ try {
       install(
         skewDir,
         'skew',
-        [tarballs.neurons, '@tensorflow/tfjs-core@4.23.0-rc.0'],
+        [...tarballsOf('neurons'), '@tensorflow/tfjs-core@4.23.0-rc.0'],
         ['--legacy-peer-deps'],
       ),
   );
