@@ -14,7 +14,7 @@
 // The reader's home is a temporary folder whose ~/.cache/synaptogen (the CLI's and the readers' default
 // data root) links the datasets of $SYNAPTOGEN_DATA (default ../shared/data); SYNAPTOGEN_DATA itself is
 // unset, as on a fresh machine. `recording.aedat` / `recording.aedat4` in the directory are real DVS128 and
-// AEDAT 4 files. A block preceded by `<!-- readme-test: skip REASON -->` is not run (the reason is printed);
+// AEDAT 4 files; ../shared is the checkout's ../shared (READMEs' paths to reference files). A block preceded by `<!-- readme-test: skip REASON -->` is not run (the reason is printed);
 // `<!-- readme-test: browser -->` runs a js block in headless Chromium (bundled by esbuild, served with the
 // directory's files). Run after `pnpm build`; needs npm (registry or cache) for tfjs and typescript.
 //   node scripts/check-readmes.mjs [--keep] [--list] [--verbose] [README.md...]
@@ -395,6 +395,10 @@ if (listOnly) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'synaptogen-readmes-'));
+// READMEs written for a checkout name files under ../shared (NIR reference graphs, the data root): each
+// README's directory sits one level below tmp, so tmp/shared makes those paths resolve as in a checkout
+const sharedDir = resolve(root, '../shared');
+if (existsSync(sharedDir)) symlinkSync(sharedDir, join(tmp, 'shared'));
 const all = [];
 try {
   const t0 = Date.now();
