@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { batches, type ImageDataset, isDatasetName, loadDataset } from '@synaptogen/datasets/node';
+import {
+  batchCount,
+  batches,
+  type ImageDataset,
+  isDatasetName,
+  loadDataset,
+} from '@synaptogen/datasets/node';
 import { createModel, type EpochMetrics, MODEL_NAMES, SGD, type SpikingModel } from '@synaptogen/nn';
 import { compactModel, createLearner, TrainingSession } from '@synaptogen/structure';
 import * as tf from '@tensorflow/tfjs-core';
@@ -93,6 +99,8 @@ export async function trainVariant(
     optimizer: (params) => new SGD(params, { lr: o.lr, momentum: 0.9 }),
     lr: o.lr,
     seed: o.seed,
+    // the run length: SCA's fine-tuning epochs are counted back from it
+    totalSteps: batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit }) * o.epochs,
   });
   const { trainer } = session;
   const history = await trainer.fit({

@@ -52,9 +52,27 @@ export function registerTrain(program: Command): void {
     .option('--sparsity <x>', 'SCA: fraction of channels pruned', fraction('--sparsity'))
     .option('--regrow <x>', 'SCA: fraction of channels regrown', nonNegativeNumber('--regrow'))
     .option('--score <name>', 'SCA: channel score (e.g. activity)')
-    .option('--mask-mode <mode>', 'SCA: how channel masks act (e.g. soft, hard)')
-    .option('--prune-interval <n>', 'SCA: steps between pruning rounds', positiveInt('--prune-interval'))
-    .option('--warmup <n>', 'SCA: steps before the first pruning round', nonNegativeInt('--warmup'))
+    .option(
+      '--mask-mode <mode>',
+      'SCA: how channel masks act: soft (the reference), hard, or regrowable (hard, but masked channels keep their filters and γ-gradients, so they can regrow)',
+    )
+    .option('--prune-interval <n>', 'SCA: epochs between pruning rounds', positiveInt('--prune-interval'))
+    .option('--warmup <n>', 'SCA: epochs before the first pruning round', nonNegativeInt('--warmup'))
+    .option(
+      '--min-keep <x>',
+      'SCA: channels every layer keeps, a fraction (< 1) or a count (default: none beyond 1, the global ranking alone)',
+      nonNegativeNumber('--min-keep'),
+    )
+    .option(
+      '--ramp-epochs <n>',
+      'SCA: epochs over which the sparsity ramps from 0 to --sparsity (default 0: the final sparsity from the first round)',
+      nonNegativeInt('--ramp-epochs'),
+    )
+    .option(
+      '--finetune-epochs <n>',
+      'SCA: last epochs trained with the structure frozen (no pruning rounds, masks enforced)',
+      nonNegativeInt('--finetune-epochs'),
+    )
     .option(
       '--learner-option <key=value>',
       'any learner option, repeatable (e.g. --learner-option temperature=1e-6); JSON values are parsed',
@@ -152,6 +170,11 @@ with exit code 3, keeping the last good checkpoint.`,
         json: Boolean(flags.json),
         quiet: Boolean(flags.quiet),
       } as unknown as TrainOptions;
+      if (options.finetuneEpochs !== undefined && !options.resume && options.finetuneEpochs >= options.epochs)
+        throw new CliError(
+          `--finetune-epochs ${options.finetuneEpochs} leaves no epoch for a pruning round in --epochs ${options.epochs}`,
+          2,
+        );
       const log = (line: string) => {
         if (options.quiet) return;
         (options.json ? process.stderr : process.stdout).write(`${line}\n`);

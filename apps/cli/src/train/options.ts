@@ -51,6 +51,9 @@ export interface TrainOptions {
   maskMode?: string;
   pruneInterval?: number;
   warmup?: number;
+  minKeep?: number;
+  rampEpochs?: number;
+  finetuneEpochs?: number;
   /** Hardware-aware pruning: a core budget on this chip (built-in name or chip JSON file) ... */
   chip?: string;
   /** ... of at most this many cores, in place of a target sparsity. */
@@ -69,6 +72,9 @@ export const LEARNER_FLAGS = [
   'maskMode',
   'pruneInterval',
   'warmup',
+  'minKeep',
+  'rampEpochs',
+  'finetuneEpochs',
 ] as const;
 
 /** The options object a learner factory receives: the learner flags given, then `--learner-option`s. */
