@@ -170,6 +170,7 @@ Examples:
           const dir = join(o.saveDir, v.name.replace(/[^a-z0-9+.-]/gi, '_'));
           await saveCheckpoint(dir, model.config, modelTensors(model), {
             dataset: o.dataset,
+            seed: o.seed,
             variant: v.name,
             learner: result.learner,
             learnerOptions: result.options,
@@ -178,7 +179,7 @@ Examples:
         }
         model.dispose();
       }
-      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${o.trainLimit} train / ${o.testLimit} test samples, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
+      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${o.trainLimit} train / ${o.testLimit} test samples${data.heldOut ? ` (test: ${100 * data.heldOut}% of each class held out of the training split, seed ${o.seed})` : ''}, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
       const table = markdownTable(
         [
           'variant',

@@ -4,6 +4,8 @@ import { dirname, resolve } from 'node:path';
 import {
   batchCount,
   batches,
+  DatasetNotFoundError,
+  holdOut,
   type ImageDataset,
   isDatasetName,
   loadDataset,
@@ -60,18 +62,23 @@ export function imageShape(ds: ImageDataset): number[] {
 /** The normalisation `train` uses: per-channel mean/std for 3-channel still images. */
 export const normalizes = (ds: ImageDataset) => ds.channels === 3 && !ds.timesteps;
 
-export async function loadSplits(o: DataOptions) {
+/**
+ * The train and test splits; where the data root has no test split (N-MNIST's train1K set), 20% of
+ * each class of the whole training split, drawn with `seed`, as `train` does (`heldOut` says so).
+ */
+export async function loadSplits(o: DataOptions & { seed?: number }) {
   if (!isDatasetName(o.dataset)) throw new CliError(`unknown dataset "${o.dataset}"`, 2);
+  const trainSplit = (limit?: number) =>
+    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'train', limit, allowMissingBatches: true });
   const [train, test] = await Promise.all([
-    loadDataset(o.dataset, {
-      dataDir: o.dataDir,
-      split: 'train',
-      limit: o.trainLimit,
-      allowMissingBatches: true,
+    trainSplit(o.trainLimit),
+    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit }).catch((e) => {
+      if (e instanceof DatasetNotFoundError) return null;
+      throw e;
     }),
-    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit }),
   ]);
-  return { train, test };
+  if (test) return { train, test, heldOut: 0 };
+  return { ...holdOut(await trainSplit(), { fraction: 0.2, seed: o.seed ?? 0 }), heldOut: 0.2 };
 }
 
 export const testBatches = (ds: ImageDataset, limit?: number) =>

@@ -11,6 +11,7 @@ import {
   nonNegativeInt,
   nonNegativeNumber,
   oneOf,
+  openFraction,
   positiveInt,
   positiveNumber,
   positiveUpTo,
@@ -109,6 +110,11 @@ export function registerTrain(program: Command): void {
     )
     .option('--train-limit <n>', 'use only the first N training samples', positiveInt('--train-limit'))
     .option('--test-limit <n>', 'use only the first N test samples', positiveInt('--test-limit'))
+    .option(
+      '--holdout <x>',
+      'test on this fraction of each class of the training split, drawn with --seed (default 0.2 where the data root has no test split, e.g. N-MNIST train1K)',
+      openFraction('--holdout'),
+    )
     .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
     .option(
       '--out <dir>',
@@ -158,6 +164,7 @@ Examples:
   $ synaptogen train --config run.json --epochs 5
   $ synaptogen train --dataset cifar10 --model conv-small --epochs 5 --optimizer sgd --lr 0.05 --out runs/conv
   $ synaptogen train --resume runs/conv --epochs 10
+  $ synaptogen train --dataset nmnist --model conv-small --learner sca --finetune-epochs 1 --epochs 5
 
 Ctrl-C, SIGTERM and SIGHUP save a checkpoint of the unfinished epoch and exit with 130, 143 and 129;
 --resume continues it exactly. A run whose loss or weights become NaN or infinite stops at that step
