@@ -44,7 +44,7 @@ export async function loadRunData(o: TrainOptions, log: (line: string) => void =
     );
   } else
     log(
-      `--holdout ${o.holdout}: testing on ${100 * o.holdout}% of each class of the ${o.dataset} training samples (seed ${o.seed}), not on its test split`,
+      `--holdout ${o.holdout}: testing on ${100 * o.holdout}% of each class of the ${o.dataset} training samples (seed ${o.seed}) instead of a test split`,
     );
   return holdOut(await trainSplit(), { fraction: o.holdout, seed: o.seed });
 }
