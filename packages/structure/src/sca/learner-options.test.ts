@@ -166,6 +166,32 @@ describe('SCA options', () => {
     done();
   });
 
+  it('soft masks act only at updates: an epoch without one is evaluated as trained, not re-masked', async () => {
+    const { sca, trainer, data, done } = setup({ sparsity: 0.5, regrow: 0.1, pruneInterval: 2 }, 3);
+    const g0 = sca.channelGroups()[0];
+    let trained: number[] = [];
+    let evaluated: number[] = [];
+    let drift = 0;
+    await trainer.fit({
+      train: () => data,
+      epochs: 3,
+      onBatch: (b) => {
+        if (b.epoch === 2 && b.batchIndex === data.length - 1)
+          trained = Array.from(g0.conv.weight.dataSync());
+      },
+      onEpoch: (m) => {
+        if (m.epoch !== 3) return;
+        evaluated = Array.from(g0.conv.weight.dataSync());
+        const masks = sca.channelMasks();
+        drift = sca.channelGroups().reduce((d, g, i) => Math.max(d, maskedMax(g.conv.weight, masks[i])), 0);
+      },
+    });
+    expect(sca.report().updates).toBe(1);
+    expect(evaluated).toEqual(trained);
+    expect(drift).toBeGreaterThan(0); // masked filters moved back during epoch 3 and were left so
+    done();
+  });
+
   it('regrowable: forward masked (γ = β = 0), γ-gradients of masked channels flow, hard mode has none', async () => {
     const grads: Record<string, number> = {};
     for (const maskMode of ['hard', 'regrowable'] as const) {
