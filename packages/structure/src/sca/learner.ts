@@ -176,6 +176,13 @@ export class SCA implements StructureLearner {
     this.sparsityTarget = sparsity;
   }
 
+  /** Puts filters parked by the regrowable mode back into the model. */
+  private unpark(): void {
+    if (!this.parked.some((p) => p)) return;
+    restoreFilters(this.groups, this.parked);
+    this.parked = this.groups.map(() => null);
+  }
+
   /** Masks enforced after every step: the hard modes once pruning started, and every mode while frozen. */
   private enforcing(): boolean {
     return this.frozen || (this.options.maskMode !== 'soft' && this.updates > 0);
@@ -242,10 +249,7 @@ export class SCA implements StructureLearner {
 
   applyGradients(grads: ReadonlyMap<string, tf.Tensor>): void {
     // the filters parked at the last epoch's end come back (masked channels output 0 either way)
-    if (this.parked.some((p) => p)) {
-      restoreFilters(this.groups, this.parked);
-      this.parked = this.groups.map(() => null);
-    }
+    this.unpark();
     this.groups.forEach((g, i) => {
       const grad = grads.get(`${g.bnPath}.weight`);
       if (!grad) return;
@@ -283,7 +287,10 @@ export class SCA implements StructureLearner {
       applyChannelMasks(this.groups, this.masks);
       if (this.optimizer) clearMaskedMoments(this.optimizer, this.groups, this.masks);
     }
-    if (this.scope === 'bn' && this.updates > 0) this.parked = parkFilters(this.groups, this.masks);
+    if (this.scope === 'bn' && this.updates > 0) {
+      this.unpark();
+      this.parked = parkFilters(this.groups, this.masks);
+    }
     const counts = this.channelCounts();
     info.metrics.channelsKept = counts.kept / counts.total;
     info.metrics.channels = counts.perLayer;
@@ -295,10 +302,7 @@ export class SCA implements StructureLearner {
    */
   update(sparsity = this.options.sparsity): void {
     if (!this.monitor) throw new Error('sca: update before attach');
-    if (this.parked.some((p) => p)) {
-      restoreFilters(this.groups, this.parked);
-      this.parked = this.groups.map(() => null);
-    }
+    this.unpark();
     const scores = this.monitor.scores();
     const gammaGrads = this.groups.map(
       (g, i) => (this.gammaGrads[i]?.dataSync() as Float32Array | undefined) ?? new Float32Array(g.channels),
