@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './eventFile.js';
 export * from './events.js';
 export * from './frames.js';
+export * from './holdout.js';
 export * from './idx.js';
 export * from './labelList.js';
 export * from './mnistClasses.js';

@@ -22,6 +22,9 @@ interface AblateFlags extends RunOptions {
   sparsity: number;
   regrow: number;
   maskMode: string;
+  minKeep: number;
+  rampEpochs?: number;
+  finetuneEpochs: number;
   variants?: string;
   out: string;
   saveDir?: string;
@@ -30,19 +33,46 @@ interface AblateFlags extends RunOptions {
   simd: boolean;
 }
 
-/** The ablations reviewers asked for: prune vs prune+regrow, and the three channel scores. */
+/** Epochs of the sparsity ramp in the `ramp` variants: --ramp-epochs, else half the run (at least 1). */
+const rampOf = (o: AblateFlags) => o.rampEpochs ?? Math.max(1, Math.floor(o.epochs / 2));
+
+/**
+ * The ablations reviewers asked for (prune vs prune+regrow, the three channel scores), then each
+ * practitioner's option alone on top of the reference prune+regrow, and all of them together.
+ */
 function variants(o: AblateFlags): Variant[] {
-  const sca = (score: string, regrow: number) => ({
+  const sca = (score: string, regrow: number, extra: Record<string, unknown> = {}) => ({
     name: 'sca',
-    options: { sparsity: o.sparsity, regrow, score, maskMode: o.maskMode },
+    options: { sparsity: o.sparsity, regrow, score, maskMode: o.maskMode, ...extra },
   });
+  const practical = {
+    minKeep: o.minKeep,
+    rampEpochs: rampOf(o),
+    finetuneEpochs: o.finetuneEpochs,
+    maskMode: 'regrowable',
+  };
   return [
     { name: 'dense', learner: null },
     { name: 'prune-only', learner: sca('activity', 0) },
     { name: 'prune+regrow', learner: sca('activity', o.regrow) },
     { name: 'score=firing-rate', learner: sca('firing-rate', o.regrow) },
     { name: 'score=pre-reset', learner: sca('pre-reset', o.regrow) },
+    { name: 'min-keep', learner: sca('activity', o.regrow, { minKeep: o.minKeep }) },
+    { name: 'ramp', learner: sca('activity', o.regrow, { rampEpochs: rampOf(o) }) },
+    { name: 'finetune', learner: sca('activity', o.regrow, { finetuneEpochs: o.finetuneEpochs }) },
+    { name: 'regrowable', learner: sca('activity', o.regrow, { maskMode: 'regrowable' }) },
+    { name: 'all-options', learner: sca('activity', o.regrow, practical) },
   ];
+}
+
+/** The practitioner's options a variant sets, for the table ("—": the paper's algorithm). */
+function optionsCell(r: VariantResult): string {
+  const o = r.options;
+  const parts: string[] = [];
+  if (o.minKeep) parts.push(`minKeep ${o.minKeep}`);
+  if (o.rampEpochs) parts.push(`ramp ${o.rampEpochs}`);
+  if (o.finetuneEpochs) parts.push(`finetune ${o.finetuneEpochs}`);
+  return parts.join(', ') || '—';
 }
 
 export function registerAblate(program: Command): void {
@@ -71,10 +101,27 @@ Examples:
     .option('--test-limit <n>', 'test samples', positiveInt('--test-limit'), 1000)
     .option('--sparsity <p>', 'final channel sparsity p', fraction('--sparsity'), 0.7)
     .option('--regrow <q>', 'regrowth ratio q (prune-only uses 0)', fraction('--regrow'), 0.1)
-    .option('--mask-mode <mode>', 'soft (reference) or hard', 'soft')
+    .option('--mask-mode <mode>', 'soft (reference), hard or regrowable', 'soft')
+    .option(
+      '--min-keep <x>',
+      'per-layer minimum of the min-keep and all-options variants: a fraction (< 1) or a count',
+      (v) => Number(v),
+      0.25,
+    )
+    .option(
+      '--ramp-epochs <n>',
+      'sparsity ramp of the ramp and all-options variants (default: half the epochs, at least 1)',
+      positiveInt('--ramp-epochs'),
+    )
+    .option(
+      '--finetune-epochs <n>',
+      'frozen-structure epochs of the finetune and all-options variants',
+      positiveInt('--finetune-epochs'),
+      1,
+    )
     .option(
       '--variants <list>',
-      'comma-separated subset of: dense, prune-only, prune+regrow, score=firing-rate, score=pre-reset',
+      'comma-separated subset of: dense, prune-only, prune+regrow, score=firing-rate, score=pre-reset, min-keep, ramp, finetune, regrowable, all-options',
     )
     .option('--seed <n>', 'seed of initialisation, order and augmentation', (v) => Number(v), 0)
     .option('--out <file>', 'Markdown table to write (atomically)', 'ablation.md')
@@ -86,8 +133,13 @@ Examples:
     .addOption(simdOption())
     .option('--json', 'print the results as JSON on stdout')
     .action(async (o: AblateFlags) => {
-      if (!['soft', 'hard'].includes(o.maskMode))
-        throw new CliError(`--mask-mode must be soft or hard, got "${o.maskMode}"`, 2);
+      if (!['soft', 'hard', 'regrowable'].includes(o.maskMode))
+        throw new CliError(`--mask-mode must be soft, hard or regrowable, got "${o.maskMode}"`, 2);
+      if (!Number.isFinite(o.minKeep) || o.minKeep < 0 || (o.minKeep >= 1 && !Number.isInteger(o.minKeep)))
+        throw new CliError(
+          `--min-keep expects a fraction in [0, 1) or a whole channel count ≥ 1, got ${o.minKeep}`,
+          2,
+        );
       if (o.sparsity + o.regrow > 1)
         throw new CliError(`--sparsity + --regrow must be ≤ 1, got ${o.sparsity} + ${o.regrow}`, 2);
       if (!Number.isInteger(o.seed)) throw new CliError(`--seed must be an integer, got ${o.seed}`, 2);
@@ -102,6 +154,11 @@ Examples:
           );
         selected = selected.filter((v) => wanted.includes(v.name));
       }
+      if (selected.some((v) => v.learner?.options.finetuneEpochs) && o.finetuneEpochs >= o.epochs)
+        throw new CliError(
+          `--finetune-epochs ${o.finetuneEpochs} leaves no epoch for a pruning round in --epochs ${o.epochs} (variants finetune, all-options)`,
+          2,
+        );
       const backend = (await startEngine(o)).backend;
       const data = await loadSplits(o);
       const log = (l: string) => process.stderr.write(`${l}\n`);
@@ -113,6 +170,7 @@ Examples:
           const dir = join(o.saveDir, v.name.replace(/[^a-z0-9+.-]/gi, '_'));
           await saveCheckpoint(dir, model.config, modelTensors(model), {
             dataset: o.dataset,
+            seed: o.seed,
             variant: v.name,
             learner: result.learner,
             learnerOptions: result.options,
@@ -121,13 +179,25 @@ Examples:
         }
         model.dispose();
       }
-      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${o.trainLimit} train / ${o.testLimit} test samples, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
+      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${o.trainLimit} train / ${o.testLimit} test samples${data.heldOut ? ` (test: ${100 * data.heldOut}% of each class held out of the training split, seed ${o.seed})` : ''}, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
       const table = markdownTable(
-        ['variant', 'score', 'regrow q', 'test acc', 'channels kept', 'parameters (compacted)', 'train s'],
+        [
+          'variant',
+          'score',
+          'regrow q',
+          'masks',
+          'options',
+          'test acc',
+          'channels kept',
+          'parameters (compacted)',
+          'train s',
+        ],
         results.map((r) => [
           r.variant,
           (r.options.score as string | undefined) ?? '—',
           r.learner === 'dense' ? '—' : String(r.options.regrow),
+          (r.options.maskMode as string | undefined) ?? '—',
+          optionsCell(r),
           pct(r.testAccuracy),
           pct(r.channelsKept),
           `${r.parameters} (${pct(r.parameters / r.parametersDense)})`,

@@ -96,9 +96,16 @@ Examples:
       for (const ckpt of checkpoints) {
         let model: SpikingModel;
         let dataset: string | undefined;
+        let splitSeed: number | undefined;
         try {
           const data = await loadCheckpoint(ckpt);
-          const meta = data.manifest.meta as { dataset?: string; run?: { options?: { dataset?: string } } };
+          const meta = data.manifest.meta as {
+            dataset?: string;
+            seed?: number;
+            run?: { options?: { dataset?: string; seed?: number } };
+          };
+          // a held-out test set (datasets without a test split) is drawn with the training run's seed
+          splitSeed = meta.seed ?? meta.run?.options?.seed;
           dataset = o.dataset ?? meta.dataset ?? meta.run?.options?.dataset;
           model = restoreModel(ckpt, data);
           for (const t of data.tensors.values()) t.dispose();
@@ -107,7 +114,12 @@ Examples:
           throw e;
         }
         if (!dataset) throw new CliError(`checkpoint ${ckpt}: no dataset recorded; pass --dataset`, 2);
-        const { test } = await loadSplits({ dataset, dataDir: o.dataDir, testLimit: o.testLimit });
+        const { test } = await loadSplits({
+          dataset,
+          dataDir: o.dataDir,
+          testLimit: o.testLimit,
+          seed: splitSeed,
+        });
         for (const sigma of o.inputNoise) {
           const acc = await accuracy(model, test, o.testLimit, (x, i) =>
             sigma > 0

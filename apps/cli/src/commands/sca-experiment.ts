@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { batches, type ImageDataset, isDatasetName, loadDataset } from '@synaptogen/datasets/node';
+import {
+  batchCount,
+  batches,
+  DatasetNotFoundError,
+  holdOut,
+  type ImageDataset,
+  isDatasetName,
+  loadDataset,
+} from '@synaptogen/datasets/node';
 import { createModel, type EpochMetrics, MODEL_NAMES, SGD, type SpikingModel } from '@synaptogen/nn';
 import { compactModel, createLearner, TrainingSession } from '@synaptogen/structure';
 import * as tf from '@tensorflow/tfjs-core';
@@ -54,18 +62,23 @@ export function imageShape(ds: ImageDataset): number[] {
 /** The normalisation `train` uses: per-channel mean/std for 3-channel still images. */
 export const normalizes = (ds: ImageDataset) => ds.channels === 3 && !ds.timesteps;
 
-export async function loadSplits(o: DataOptions) {
+/**
+ * The train and test splits; where the data root has no test split (N-MNIST's train1K set), 20% of
+ * each class of the whole training split, drawn with `seed`, as `train` does (`heldOut` says so).
+ */
+export async function loadSplits(o: DataOptions & { seed?: number }) {
   if (!isDatasetName(o.dataset)) throw new CliError(`unknown dataset "${o.dataset}"`, 2);
+  const trainSplit = (limit?: number) =>
+    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'train', limit, allowMissingBatches: true });
   const [train, test] = await Promise.all([
-    loadDataset(o.dataset, {
-      dataDir: o.dataDir,
-      split: 'train',
-      limit: o.trainLimit,
-      allowMissingBatches: true,
+    trainSplit(o.trainLimit),
+    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit }).catch((e) => {
+      if (e instanceof DatasetNotFoundError) return null;
+      throw e;
     }),
-    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit }),
   ]);
-  return { train, test };
+  if (test) return { train, test, heldOut: 0 };
+  return { ...holdOut(await trainSplit(), { fraction: 0.2, seed: o.seed ?? 0 }), heldOut: 0.2 };
 }
 
 export const testBatches = (ds: ImageDataset, limit?: number) =>
@@ -93,6 +106,8 @@ export async function trainVariant(
     optimizer: (params) => new SGD(params, { lr: o.lr, momentum: 0.9 }),
     lr: o.lr,
     seed: o.seed,
+    // the run length: SCA's fine-tuning epochs are counted back from it
+    totalSteps: batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit }) * o.epochs,
   });
   const { trainer } = session;
   const history = await trainer.fit({

@@ -37,7 +37,7 @@ describe('SCA commands: ablate, compact, robustness (real CIFAR-10)', () => {
     expect(results[1].channelsKept).toBeCloseTo(0.3, 1);
     expect(results[1].parameters).toBeLessThan(results[0].parameters);
     expect(readFileSync(join(dir, 'ablation.md'), 'utf8')).toMatch(
-      /\| variant \| score \| regrow q \| test acc/,
+      /\| variant \| score \| regrow q \| masks \| options \| test acc/,
     );
 
     const compact = cli(['compact', join(dir, 'models', 'prune+regrow'), '--json']);
@@ -87,6 +87,10 @@ describe('SCA commands: ablate, compact, robustness (real CIFAR-10)', () => {
       [['compact', '/nonexistent/ckpt'], /checkpoint \/nonexistent\/ckpt: directory does not exist/],
       [['ablate', '--sparsity', '0.95', '--regrow', '0.1'], /--sparsity \+ --regrow must be ≤ 1/],
       [['ablate', '--variants', 'dense,magic'], /--variants: unknown magic/],
+      [
+        ['ablate', '--variants', 'finetune', '--epochs', '1'],
+        /--finetune-epochs 1 leaves no epoch for a pruning round in --epochs 1/,
+      ],
       [['robustness', '/nonexistent/ckpt'], /checkpoint \/nonexistent\/ckpt: directory does not exist/],
       [['robustness', 'x', '--input-noise', '0,-1'], /--input-noise expects comma-separated numbers ≥ 0/],
     ];

@@ -11,6 +11,7 @@ import {
   nonNegativeInt,
   nonNegativeNumber,
   oneOf,
+  openFraction,
   positiveInt,
   positiveNumber,
   positiveUpTo,
@@ -52,9 +53,27 @@ export function registerTrain(program: Command): void {
     .option('--sparsity <x>', 'SCA: fraction of channels pruned', fraction('--sparsity'))
     .option('--regrow <x>', 'SCA: fraction of channels regrown', nonNegativeNumber('--regrow'))
     .option('--score <name>', 'SCA: channel score (e.g. activity)')
-    .option('--mask-mode <mode>', 'SCA: how channel masks act (e.g. soft, hard)')
-    .option('--prune-interval <n>', 'SCA: steps between pruning rounds', positiveInt('--prune-interval'))
-    .option('--warmup <n>', 'SCA: steps before the first pruning round', nonNegativeInt('--warmup'))
+    .option(
+      '--mask-mode <mode>',
+      'SCA: how channel masks act: soft (the reference), hard, or regrowable (hard, but masked channels keep their filters and γ-gradients, so they can regrow)',
+    )
+    .option('--prune-interval <n>', 'SCA: epochs between pruning rounds', positiveInt('--prune-interval'))
+    .option('--warmup <n>', 'SCA: epochs before the first pruning round', nonNegativeInt('--warmup'))
+    .option(
+      '--min-keep <x>',
+      'SCA: channels every layer keeps, a fraction (< 1) or a count (default: none beyond 1, the global ranking alone)',
+      nonNegativeNumber('--min-keep'),
+    )
+    .option(
+      '--ramp-epochs <n>',
+      'SCA: epochs over which the sparsity ramps from 0 to --sparsity (default 0: the final sparsity from the first round)',
+      nonNegativeInt('--ramp-epochs'),
+    )
+    .option(
+      '--finetune-epochs <n>',
+      'SCA: last epochs trained with the structure frozen (no pruning rounds, masks enforced)',
+      nonNegativeInt('--finetune-epochs'),
+    )
     .option(
       '--learner-option <key=value>',
       'any learner option, repeatable (e.g. --learner-option temperature=1e-6); JSON values are parsed',
@@ -91,6 +110,11 @@ export function registerTrain(program: Command): void {
     )
     .option('--train-limit <n>', 'use only the first N training samples', positiveInt('--train-limit'))
     .option('--test-limit <n>', 'use only the first N test samples', positiveInt('--test-limit'))
+    .option(
+      '--holdout <x>',
+      'test on this fraction of each class of the training split, drawn with --seed (default 0.2 where the data root has no test split, e.g. N-MNIST train1K)',
+      openFraction('--holdout'),
+    )
     .option('--data-dir <dir>', 'data root (default: $SYNAPTOGEN_DATA, then ~/.cache/synaptogen)')
     .option(
       '--out <dir>',
@@ -140,6 +164,7 @@ Examples:
   $ synaptogen train --config run.json --epochs 5
   $ synaptogen train --dataset cifar10 --model conv-small --epochs 5 --optimizer sgd --lr 0.05 --out runs/conv
   $ synaptogen train --resume runs/conv --epochs 10
+  $ synaptogen train --dataset nmnist --model conv-small --learner sca --finetune-epochs 1 --epochs 5
 
 Ctrl-C, SIGTERM and SIGHUP save a checkpoint of the unfinished epoch and exit with 130, 143 and 129;
 --resume continues it exactly. A run whose loss or weights become NaN or infinite stops at that step
@@ -152,6 +177,11 @@ with exit code 3, keeping the last good checkpoint.`,
         json: Boolean(flags.json),
         quiet: Boolean(flags.quiet),
       } as unknown as TrainOptions;
+      if (options.finetuneEpochs !== undefined && !options.resume && options.finetuneEpochs >= options.epochs)
+        throw new CliError(
+          `--finetune-epochs ${options.finetuneEpochs} leaves no epoch for a pruning round in --epochs ${options.epochs}`,
+          2,
+        );
       const log = (line: string) => {
         if (options.quiet) return;
         (options.json ? process.stderr : process.stdout).write(`${line}\n`);

@@ -19,6 +19,8 @@ export interface TrainOptions {
   seed: number;
   trainLimit?: number;
   testLimit?: number;
+  /** Fraction of the training split held out for testing (default 0.2 where the dataset has no test split). */
+  holdout?: number;
   dataDir?: string;
   out?: string;
   resume?: string;
@@ -51,6 +53,9 @@ export interface TrainOptions {
   maskMode?: string;
   pruneInterval?: number;
   warmup?: number;
+  minKeep?: number;
+  rampEpochs?: number;
+  finetuneEpochs?: number;
   /** Hardware-aware pruning: a core budget on this chip (built-in name or chip JSON file) ... */
   chip?: string;
   /** ... of at most this many cores, in place of a target sparsity. */
@@ -69,6 +74,9 @@ export const LEARNER_FLAGS = [
   'maskMode',
   'pruneInterval',
   'warmup',
+  'minKeep',
+  'rampEpochs',
+  'finetuneEpochs',
 ] as const;
 
 /** The options object a learner factory receives: the learner flags given, then `--learner-option`s. */
@@ -148,6 +156,16 @@ export function nonNegativeNumber(flag: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isFinite(n) || n < 0) throw new CliError(`${flag} expects a number ≥ 0, got "${value}"`, 2);
+    return n;
+  };
+}
+
+/** A fraction in (0, 1) (held-out shares). */
+export function openFraction(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n >= 1)
+      throw new CliError(`${flag} expects a number in (0, 1), got "${value}"`, 2);
     return n;
   };
 }

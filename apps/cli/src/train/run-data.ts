@@ -2,6 +2,8 @@ import { setImmediate } from 'node:timers/promises';
 import {
   type BatchOptions,
   batches,
+  DatasetNotFoundError,
+  holdOut,
   type ImageDataset,
   loadDataset,
   workerBatches,
@@ -15,17 +17,36 @@ export interface RunData {
   test: ImageDataset;
 }
 
-export async function loadRunData(o: TrainOptions): Promise<RunData> {
-  const [train, test] = await Promise.all([
-    loadDataset(o.dataset, {
-      dataDir: o.dataDir,
-      split: 'train',
-      limit: o.trainLimit,
-      allowMissingBatches: true,
-    }),
-    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit }),
-  ]);
-  return { train, test };
+/** The held-out fraction a run uses when its dataset has no test split (N-MNIST's train1K set). */
+export const DEFAULT_HOLDOUT = 0.2;
+
+/**
+ * The run's splits. With `--holdout f`, or by default (f = 0.2) when the data root has no test split,
+ * a seeded, class-stratified fraction f of the whole training split is held out for testing (the
+ * limits then apply to the two parts, so the held-out set does not depend on them); `o.holdout` is
+ * set, so a resumed run draws the same split. `log` states where the test samples come from.
+ */
+export async function loadRunData(o: TrainOptions, log: (line: string) => void = () => {}): Promise<RunData> {
+  const trainSplit = (limit?: number) =>
+    loadDataset(o.dataset, { dataDir: o.dataDir, split: 'train', limit, allowMissingBatches: true });
+  if (o.holdout === undefined) {
+    const [train, test] = await Promise.all([
+      trainSplit(o.trainLimit),
+      loadDataset(o.dataset, { dataDir: o.dataDir, split: 'test', limit: o.testLimit }).catch((e) => {
+        if (e instanceof DatasetNotFoundError) return null;
+        throw e;
+      }),
+    ]);
+    if (test) return { train, test };
+    o.holdout = DEFAULT_HOLDOUT;
+    log(
+      `${o.dataset} has no test split in the data root: holding out ${100 * o.holdout}% of each class of the training samples (seed ${o.seed}) for testing; set the fraction with --holdout`,
+    );
+  } else
+    log(
+      `--holdout ${o.holdout}: testing on ${100 * o.holdout}% of each class of the ${o.dataset} training samples (seed ${o.seed}) instead of a test split`,
+    );
+  return holdOut(await trainSplit(), { fraction: o.holdout, seed: o.seed });
 }
 
 /** Per-sample input shape of a model for this dataset: `[C, H, W]`, or `[T, C, H, W]` for event frames. */

@@ -70,7 +70,7 @@ export async function runTraining(
   let estimate: { train: number; eval: number } | null = null;
   let heapFailed = false;
   try {
-    const data = await loadRunData(o);
+    const data = await loadRunData(o, log);
     const model = resumed ? restoreModel(resumed.dir, resumed.data) : newModel(o, data);
     const perEpoch = batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit });
     memory = {

@@ -10,12 +10,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { measureConnectivity } from '../connectivity.js';
 import type { AttachContext, LearnerReport, LearnerState, StructureLearner } from '../contract.js';
 import { LearnerOptionError, OptionReader } from '../options.js';
-import { applyChannelMasks, clearMaskedMoments, maskGradients } from './masks.js';
+import {
+  applyChannelMasks,
+  clearMaskedMoments,
+  maskGradients,
+  parkFilters,
+  restoreFilters,
+} from './masks.js';
 import { ActivityMonitor } from './monitor.js';
+import { StructureSchedule } from './schedule.js';
 import { getChannelScore, listChannelScores } from './scores.js';
-import { selectChannels } from './select.js';
+import { layerMinimum, selectChannels } from './select.js';
 
-export type MaskMode = 'soft' | 'hard';
+export type MaskMode = 'soft' | 'hard' | 'regrowable';
+
+const MASK_MODES = ['soft', 'hard', 'regrowable'] as const;
 
 export interface SCAOptions {
   /** Final channel sparsity p: fraction of conv channels masked (default 0.7, i.e. 30% kept). */
@@ -29,7 +38,12 @@ export interface SCAOptions {
   /**
    * "soft" (the reference): masks applied once per structure update, pruned filters may drift back
    * and are re-scored; "hard": masks re-applied after every step, masked channels get no gradient and
-   * their optimizer moments are cleared.
+   * their optimizer moments are cleared (a masked channel's ∂L/∂γ is then exactly 0, so regrowth
+   * by gradient cannot see it); "regrowable": the hard mode with only BN γ, β masked during training
+   * (the forward is the same: the channel outputs 0) and the filter kept, so ∂L/∂γ keeps ranking
+   * masked channels for regrowth; a regrown channel gets back its γ, β and filter. Between epochs
+   * the filters of masked channels are parked outside the model, so evaluation and checkpoints see
+   * the pruned network.
    */
   maskMode?: MaskMode;
   /** Epochs between structure updates (default 1). */
@@ -38,6 +52,18 @@ export interface SCAOptions {
   warmup?: number;
   /** Channels each layer keeps whatever the global ranking says (default 1). */
   minChannels?: number;
+  /**
+   * Per-layer minimum on top of `minChannels`: a fraction of the layer's channels (< 1, rounded up)
+   * or a count (≥ 1). Default 0: the paper's purely global ranking.
+   */
+  minKeep?: number;
+  /** Epochs after the warm-up over which the sparsity ramps linearly from 0 to p (default 0: p from the first update). */
+  rampEpochs?: number;
+  /**
+   * Last epochs of the run trained with the structure frozen: no updates, masks enforced after every
+   * step whatever the mask mode (default 0). Needs the run length (the host's `totalSteps`).
+   */
+  finetuneEpochs?: number;
 }
 
 /** Per-layer channel counts, keyed by the conv's module path. */
@@ -52,6 +78,10 @@ export interface SCAReport extends LearnerReport {
   channelsRegrown: number;
   maskMode: MaskMode;
   score: string;
+  /** Sparsity the last update aimed at (below p on the ramp). */
+  sparsityTarget: number;
+  /** Whether training now runs with the structure frozen (fine-tuning). */
+  frozen: boolean;
   /** Structure updates so far. */
   updates: number;
 }
@@ -66,6 +96,9 @@ const KEYS = [
   'pruneInterval',
   'warmup',
   'minChannels',
+  'minKeep',
+  'rampEpochs',
+  'finetuneEpochs',
 ] as const;
 
 /**
@@ -85,6 +118,18 @@ export class SCA implements StructureLearner {
   private gammaGrads: (tf.Tensor | null)[] = [];
   private tempGrads: tf.Tensor[] = [];
   private optimizer: Optimizer | null = null;
+  private schedule: StructureSchedule;
+  private totalSteps: number | undefined;
+  /** Per-layer guaranteed channels (set on attach). */
+  private minimums: number[] = [];
+  /** Fine-tuning: the structure is frozen and enforced after every step. */
+  private frozen = false;
+  private sparsityTarget = 0;
+  /** Regrowable mode: γ, β of masked channels at the time they were masked, restored on regrowth. */
+  private shadowGamma: Float32Array[] = [];
+  private shadowBeta: Float32Array[] = [];
+  /** Regrowable mode: filters of masked channels parked outside the model between epochs. */
+  private parked: (tf.Tensor | null)[] = [];
   private updates = 0;
   private prunedSince = 0;
   private regrownSince = 0;
@@ -114,11 +159,38 @@ export class SCA implements StructureLearner {
       sparsity,
       regrow,
       score,
-      maskMode: r.choice('maskMode', ['soft', 'hard'] as const, 'soft'),
+      maskMode: r.choice('maskMode', MASK_MODES, 'soft'),
       pruneInterval: r.number('pruneInterval', 1, { min: 1, integer: true }),
       warmup: r.number('warmup', 0, { min: 0, integer: true }),
       minChannels: r.number('minChannels', 1, { min: 0, integer: true }),
+      minKeep: r.number('minKeep', 0, { min: 0 }),
+      rampEpochs: r.number('rampEpochs', 0, { min: 0, integer: true }),
+      finetuneEpochs: r.number('finetuneEpochs', 0, { min: 0, integer: true }),
     };
+    if (this.options.minKeep >= 1 && !Number.isInteger(this.options.minKeep))
+      throw new LearnerOptionError(
+        NAME,
+        `option "minKeep" expects a fraction in [0, 1) or a whole channel count ≥ 1, got ${this.options.minKeep}`,
+      );
+    this.schedule = new StructureSchedule(this.options);
+    this.sparsityTarget = sparsity;
+  }
+
+  /** Puts filters parked by the regrowable mode back into the model. */
+  private unpark(): void {
+    if (!this.parked.some((p) => p)) return;
+    restoreFilters(this.groups, this.parked);
+    this.parked = this.groups.map(() => null);
+  }
+
+  /** Masks enforced after every step: the hard modes once pruning started, and every mode while frozen. */
+  private enforcing(): boolean {
+    return this.frozen || (this.options.maskMode !== 'soft' && this.updates > 0);
+  }
+
+  /** The regrowable mode keeps masked filters while training (only γ, β masked), except while frozen. */
+  private get scope(): 'all' | 'bn' {
+    return this.options.maskMode === 'regrowable' && !this.frozen ? 'bn' : 'all';
   }
 
   attach(model: SpikingModel, ctx?: AttachContext): void {
@@ -132,6 +204,27 @@ export class SCA implements StructureLearner {
       );
     this.masks = this.groups.map((g) => new Uint8Array(g.channels).fill(1));
     this.gammaGrads = this.groups.map(() => null);
+    this.parked = this.groups.map(() => null);
+    this.shadowGamma = this.groups.map((g) => new Float32Array(g.channels));
+    this.shadowBeta = this.groups.map((g) => new Float32Array(g.channels));
+    this.frozen = false;
+    this.totalSteps = ctx?.totalSteps;
+    if (this.options.finetuneEpochs > 0 && !this.totalSteps)
+      throw new LearnerOptionError(
+        NAME,
+        `option "finetuneEpochs" needs the run length, but the host passed no totalSteps`,
+      );
+    this.minimums = this.groups.map((g) =>
+      layerMinimum(g.channels, this.options.minKeep, this.options.minChannels),
+    );
+    const total = this.groups.reduce((a, g) => a + g.channels, 0);
+    const guaranteed = this.minimums.reduce((a, b) => a + b, 0);
+    const target = Math.round((1 - this.options.sparsity) * total);
+    if (guaranteed > target)
+      throw new LearnerOptionError(
+        NAME,
+        `option "minKeep" (${this.options.minKeep}) keeps at least ${guaranteed} of ${total} channels, more than the ${target} that sparsity ${this.options.sparsity} leaves`,
+      );
     this.monitor = new ActivityMonitor(this.groups, getChannelScore(this.options.score).fn).start();
     const opt = (ctx as (AttachContext & { optimizer?: Optimizer }) | undefined)?.optimizer;
     if (opt) this.optimizer = opt;
@@ -155,13 +248,15 @@ export class SCA implements StructureLearner {
   }
 
   applyGradients(grads: ReadonlyMap<string, tf.Tensor>): void {
+    // the filters parked at the last epoch's end come back (masked channels output 0 either way)
+    this.unpark();
     this.groups.forEach((g, i) => {
       const grad = grads.get(`${g.bnPath}.weight`);
       if (!grad) return;
       this.gammaGrads[i]?.dispose();
       this.gammaGrads[i] = tf.abs(grad);
     });
-    if (this.options.maskMode === 'hard' && this.updates > 0)
+    if (this.enforcing())
       this.tempGrads = maskGradients(grads as Map<string, tf.Tensor>, this.groups, this.masks);
   }
 
@@ -169,28 +264,45 @@ export class SCA implements StructureLearner {
     this.monitor?.flush();
     tf.dispose(this.tempGrads);
     this.tempGrads = [];
-    if (this.options.maskMode === 'hard' && this.updates > 0) applyChannelMasks(this.groups, this.masks);
+    if (this.enforcing()) applyChannelMasks(this.groups, this.masks, this.scope);
   }
 
-  /** Whether the epoch with 0-based index `epoch` ends with a structure update. */
-  updatesAfter(epoch: number): boolean {
-    const done = epoch + 1 - this.options.warmup;
-    return done > 0 && done % this.options.pruneInterval === 0;
+  /**
+   * Whether the epoch with 0-based index `epoch` ends with a structure update; `totalEpochs` (the
+   * run's length) matters only with fine-tuning epochs.
+   */
+  updatesAfter(epoch: number, totalEpochs?: number): boolean {
+    return this.schedule.updatesAfter(epoch, totalEpochs);
   }
 
   endEpoch(info: EpochInfo): void {
     if (!this.monitor) throw new Error('sca: endEpoch before attach');
-    if (this.updatesAfter(info.epoch)) this.update();
+    const totalEpochs = StructureSchedule.totalEpochs(this.totalSteps, info.epoch, info.step);
+    if (this.updatesAfter(info.epoch, totalEpochs)) this.update(this.schedule.sparsityAfter(info.epoch));
     else if (info.epoch + 1 <= this.options.warmup) this.monitor.reset();
-    else if (this.options.maskMode === 'soft' && this.updates > 0) applyChannelMasks(this.groups, this.masks);
+    // soft masks act only at updates: between them masked channels may drift back and are evaluated
+    // as trained (re-zeroing them here, before evaluation, evaluated a network the optimizer never saw)
+    if (!this.frozen && this.updates > 0 && this.schedule.frozen(info.epoch + 1, totalEpochs)) {
+      this.frozen = true;
+      applyChannelMasks(this.groups, this.masks);
+      if (this.optimizer) clearMaskedMoments(this.optimizer, this.groups, this.masks);
+    }
+    if (this.scope === 'bn' && this.updates > 0) {
+      this.unpark();
+      this.parked = parkFilters(this.groups, this.masks);
+    }
     const counts = this.channelCounts();
     info.metrics.channelsKept = counts.kept / counts.total;
     info.metrics.channels = counts.perLayer;
   }
 
-  /** One structure update from the scores gathered since the last one (also callable directly). */
-  update(): void {
+  /**
+   * One structure update from the scores gathered since the last one (also callable directly), to
+   * `sparsity` (default: the final p).
+   */
+  update(sparsity = this.options.sparsity): void {
     if (!this.monitor) throw new Error('sca: update before attach');
+    this.unpark();
     const scores = this.monitor.scores();
     const gammaGrads = this.groups.map(
       (g, i) => (this.gammaGrads[i]?.dataSync() as Float32Array | undefined) ?? new Float32Array(g.channels),
@@ -198,10 +310,15 @@ export class SCA implements StructureLearner {
     const sel = selectChannels({
       scores,
       gammaGrads,
-      sparsity: this.options.sparsity,
-      regrow: this.options.regrow,
-      minPerLayer: this.options.minChannels,
+      sparsity,
+      regrow: Math.min(this.options.regrow, 1 - sparsity),
+      minPerLayer: this.minimums,
     });
+    const regrowable = this.options.maskMode === 'regrowable';
+    const gamma = regrowable
+      ? (this.groups.map((g) => g.bn.weight.dataSync().slice()) as Float32Array[])
+      : [];
+    const beta = regrowable ? (this.groups.map((g) => g.bn.bias.dataSync().slice()) as Float32Array[]) : [];
     sel.masks.forEach((next, i) => {
       const fanIn = this.groups[i].conv.weight.size / this.groups[i].channels;
       next.forEach((m, c) => {
@@ -209,15 +326,31 @@ export class SCA implements StructureLearner {
         if (before === 1 && m === 0) {
           this.prunedChannelsSince++;
           this.prunedSince += fanIn;
+          if (regrowable) {
+            this.shadowGamma[i][c] = gamma[i][c];
+            this.shadowBeta[i][c] = beta[i][c];
+          }
         } else if (before === 0 && m === 1) {
           this.regrownChannelsSince++;
           this.regrownSince += fanIn;
+          if (regrowable) {
+            gamma[i][c] = this.shadowGamma[i][c];
+            beta[i][c] = this.shadowBeta[i][c];
+          }
         }
       });
     });
+    if (regrowable)
+      tf.tidy(() =>
+        this.groups.forEach((g, i) => {
+          g.bn.weight.assign(tf.tensor1d(gamma[i]));
+          g.bn.bias.assign(tf.tensor1d(beta[i]));
+        }),
+      );
     this.masks = sel.masks;
-    applyChannelMasks(this.groups, this.masks);
-    if (this.options.maskMode === 'hard' && this.optimizer)
+    this.sparsityTarget = sparsity;
+    applyChannelMasks(this.groups, this.masks, this.scope);
+    if (this.options.maskMode !== 'soft' && this.optimizer)
       clearMaskedMoments(this.optimizer, this.groups, this.masks);
     this.monitor.reset();
     this.updates++;
@@ -250,6 +383,8 @@ export class SCA implements StructureLearner {
       channelsRegrown: this.regrownChannelsSince,
       maskMode: this.options.maskMode,
       score: this.options.score,
+      sparsityTarget: this.sparsityTarget,
+      frozen: this.frozen,
       updates: this.updates,
     };
     this.prunedSince = 0;
@@ -268,6 +403,9 @@ export class SCA implements StructureLearner {
     this.gammaGrads.forEach((g, i) => {
       if (g) tensors.set(`gammaGrad/${i}`, g);
     });
+    this.parked.forEach((p, i) => {
+      if (p) tensors.set(`parked/${i}`, p);
+    });
     return {
       json: {
         learner: NAME,
@@ -276,6 +414,10 @@ export class SCA implements StructureLearner {
         masks: this.masks.map((m) => Array.from(m)),
         updates: this.updates,
         scoreBatches: batches,
+        frozen: this.frozen,
+        sparsityTarget: this.sparsityTarget,
+        shadowGamma: this.shadowGamma.map((s) => Array.from(s)),
+        shadowBeta: this.shadowBeta.map((s) => Array.from(s)),
       },
       tensors,
     };
@@ -288,6 +430,10 @@ export class SCA implements StructureLearner {
       masks?: number[][];
       updates?: number;
       scoreBatches?: number;
+      frozen?: boolean;
+      sparsityTarget?: number;
+      shadowGamma?: number[][];
+      shadowBeta?: number[][];
     };
     const paths = this.groups.map((g) => g.convPath);
     if (!Array.isArray(j.masks) || JSON.stringify(j.groups) !== JSON.stringify(paths))
@@ -302,6 +448,14 @@ export class SCA implements StructureLearner {
     });
     this.masks = j.masks.map((m) => Uint8Array.from(m));
     this.updates = j.updates ?? 0;
+    this.frozen = j.frozen ?? false;
+    this.sparsityTarget = j.sparsityTarget ?? this.options.sparsity;
+    if (j.shadowGamma?.length === this.groups.length)
+      this.shadowGamma = j.shadowGamma.map((s) => Float32Array.from(s));
+    if (j.shadowBeta?.length === this.groups.length)
+      this.shadowBeta = j.shadowBeta.map((s) => Float32Array.from(s));
+    tf.dispose(this.parked.filter((p): p is tf.Tensor => p !== null));
+    this.parked = this.groups.map((_, i) => state.tensors.get(`parked/${i}`)?.clone() ?? null);
     this.monitor.restore(
       this.groups.map((_, i) => state.tensors.get(`scores/${i}`) ?? null),
       j.scoreBatches ?? 0,
@@ -319,6 +473,8 @@ export class SCA implements StructureLearner {
     this.gammaGrads = [];
     tf.dispose(this.tempGrads);
     this.tempGrads = [];
+    tf.dispose(this.parked.filter((p): p is tf.Tensor => p !== null));
+    this.parked = [];
   }
 
   dispose(): void {

@@ -12,20 +12,62 @@ export function maskedParameterNames(group: ChannelGroup): string[] {
   return names;
 }
 
-function variablesOf(group: ChannelGroup): tf.Variable[] {
+/** `'all'`: conv filter, bias and BN γ, β; `'bn'`: γ and β only (the channel's output is 0 all the same). */
+export type MaskScope = 'all' | 'bn';
+
+function variablesOf(group: ChannelGroup, scope: MaskScope = 'all'): tf.Variable[] {
+  if (scope === 'bn') return [group.bn.weight, group.bn.bias];
   const vars = [group.conv.weight, group.bn.weight, group.bn.bias];
   if (group.conv.bias) vars.push(group.conv.bias);
   return vars;
 }
 
-/** Zeroes conv filter c, its bias, and BN γ_c, β_c of every masked channel c (mask 0). */
-export function applyChannelMasks(groups: readonly ChannelGroup[], masks: readonly Uint8Array[]): void {
+/**
+ * Zeroes conv filter c, its bias, and BN γ_c, β_c of every masked channel c (mask 0); with scope
+ * `'bn'` only γ_c and β_c, which silences the channel as well (BN output γ·x̂ + β = 0) but keeps its
+ * filter, so that ∂L/∂γ_c = Σ dy·x̂ stays informative (the regrowable mode).
+ */
+export function applyChannelMasks(
+  groups: readonly ChannelGroup[],
+  masks: readonly Uint8Array[],
+  scope: MaskScope = 'all',
+): void {
   tf.tidy(() => {
     groups.forEach((g, i) => {
       if (masks[i].every((m) => m === 1)) return;
       const m = tf.tensor1d(Float32Array.from(masks[i]));
-      for (const v of variablesOf(g)) v.assign(tf.mul(v, m));
+      for (const v of variablesOf(g, scope)) v.assign(tf.mul(v, m));
     });
+  });
+}
+
+/**
+ * Moves the filters of masked channels out of the model (returned, one tensor per group, zero on
+ * active channels; null where nothing is masked) and zeroes them there, so that evaluation,
+ * checkpoints and connectivity see the pruned network. `restoreFilters` puts them back.
+ */
+export function parkFilters(
+  groups: readonly ChannelGroup[],
+  masks: readonly Uint8Array[],
+): (tf.Tensor | null)[] {
+  return groups.map((g, i) => {
+    if (masks[i].every((m) => m === 1)) return null;
+    return tf.tidy(() => {
+      const keep = tf.tensor1d(Float32Array.from(masks[i]));
+      const parked = tf.mul(g.conv.weight, tf.sub(1, keep));
+      g.conv.weight.assign(tf.mul(g.conv.weight, keep));
+      return parked;
+    });
+  });
+}
+
+/** Adds filters from `parkFilters` back (their channels are zero in the model meanwhile) and disposes them. */
+export function restoreFilters(groups: readonly ChannelGroup[], parked: readonly (tf.Tensor | null)[]): void {
+  groups.forEach((g, i) => {
+    const p = parked[i];
+    if (!p) return;
+    tf.tidy(() => g.conv.weight.assign(tf.add(g.conv.weight, p)));
+    p.dispose();
   });
 }
 

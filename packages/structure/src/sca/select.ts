@@ -9,8 +9,11 @@ export interface SelectionInput {
   sparsity: number;
   /** Regrowth ratio q: the fraction of all channels pruned and then regrown by gradient. */
   regrow: number;
-  /** Channels every layer keeps whatever the ranking (default 1), so no layer is cut off entirely. */
-  minPerLayer?: number;
+  /**
+   * Channels every layer keeps whatever the ranking (default 1), so no layer is cut off entirely: one
+   * count for all layers, or one per layer.
+   */
+  minPerLayer?: number | readonly number[];
 }
 
 export interface Selection {
@@ -44,13 +47,20 @@ function rankDescending(
 /**
  * 1. Prune: keep the top round((1 − p − q)·N) channels by score, ranked over all layers together
  *    (each layer's sparsity emerges from the ranking; `minPerLayer` best channels per layer are kept
- *    first). 2. Regrow: unmask the masked channels with the largest |∂L/∂γ| until round((1 − p)·N)
+ *    first, and count towards the target). 2. Regrow: unmask the masked channels with the largest |∂L/∂γ| until round((1 − p)·N)
  *    channels are active. A channel masked since an earlier update with a zero filter has x̂ = 0 in
  *    its BatchNorm, hence ∂L/∂γ = Σ dy·x̂ = 0 exactly: only drift (soft masks) brings it back.
  */
 export function selectChannels(input: SelectionInput): Selection {
   const { scores, gammaGrads, sparsity: p, regrow: q } = input;
-  const minPerLayer = input.minPerLayer ?? 1;
+  const minOf = (l: number) =>
+    typeof input.minPerLayer === 'number' || input.minPerLayer === undefined
+      ? (input.minPerLayer ?? 1)
+      : input.minPerLayer[l];
+  if (Array.isArray(input.minPerLayer) && input.minPerLayer.length !== scores.length)
+    throw new Error(
+      `selectChannels: ${input.minPerLayer.length} per-layer minimums for ${scores.length} layers`,
+    );
   if (scores.length !== gammaGrads.length)
     throw new Error(`selectChannels: ${scores.length} score layers but ${gammaGrads.length} gradient layers`);
   scores.forEach((s, l) => {
@@ -82,7 +92,7 @@ export function selectChannels(input: SelectionInput): Selection {
   // the best minPerLayer channels of every layer first
   scores.forEach((s, l) => {
     const ids = Array.from({ length: s.length }, (_, c) => offsets[l] + c);
-    for (const id of rankDescending(flatScores, ids).slice(0, Math.min(minPerLayer, s.length))) {
+    for (const id of rankDescending(flatScores, ids).slice(0, Math.min(minOf(l), s.length))) {
       active[id] = 1;
       kept++;
     }
@@ -107,4 +117,13 @@ export function selectChannels(input: SelectionInput): Selection {
     active[id] = 1;
   const masks = scores.map((s, l) => active.slice(offsets[l], offsets[l] + s.length));
   return { masks, keptByScore, regrown: regrowCount, total };
+}
+
+/**
+ * A layer's guaranteed channels: `minKeep` < 1 is a fraction of its channels (rounded up), ≥ 1 a
+ * count; never fewer than `minChannels`, never more than the layer has.
+ */
+export function layerMinimum(channels: number, minKeep: number, minChannels: number): number {
+  const fromKeep = minKeep < 1 ? Math.ceil(minKeep * channels) : minKeep;
+  return Math.min(channels, Math.max(minChannels, fromKeep));
 }
