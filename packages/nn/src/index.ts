@@ -69,7 +69,7 @@ export {
 } from './models/zoo.js';
 export { type ForwardContext, Module, type Signal } from './module.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
-export { Optimizer, type OptimizerState, Slots } from './optim/optimizer.js';
+export { Optimizer, type OptimizerState, type Penalties, Slots } from './optim/optimizer.js';
 export { constantLr, type LrSchedule, stepLr } from './optim/schedule.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export {

@@ -17,6 +17,7 @@ import {
   positiveUpTo,
   type TrainOptions,
 } from '../train/options.js';
+import { applyPreset, TRAIN_PRESETS } from '../train/presets.js';
 import { Interrupted, runTraining } from '../train/run-training.js';
 
 export function registerTrain(program: Command): void {
@@ -26,6 +27,12 @@ export function registerTrain(program: Command): void {
     .option(
       '--config <file>',
       'JSON file of flag values (e.g. {"learner": "gradr", "alpha": 0.05}); flags override it',
+    )
+    .option(
+      '--preset <name>',
+      `a named set-up, under --config and the flags: ${Object.entries(TRAIN_PRESETS)
+        .map(([n, p]) => `${n} (${p.description})`)
+        .join('; ')}`,
     )
     // the lists come from the registries, so help never hides a model or dataset
     .option('--dataset <name>', DATASET_NAMES.join(', '), 'mnist')
@@ -90,6 +97,12 @@ export function registerTrain(program: Command): void {
     .option('--optimizer <name>', 'adam or sgd', oneOf('--optimizer', ['adam', 'sgd'] as const), 'adam')
     .option('--momentum <x>', 'SGD momentum', nonNegativeNumber('--momentum'), 0.9)
     .option('--weight-decay <x>', 'L2 weight decay', nonNegativeNumber('--weight-decay'), 0)
+    .option(
+      '--l1 <x>',
+      'L1 penalty on conv kernels (adds x·sign(w) to their gradients; the SCA paper uses 3e-5)',
+      nonNegativeNumber('--l1'),
+      0,
+    )
     .option(
       '--lr-step <epochs>',
       'multiply the learning rate by --lr-gamma every this many epochs',
@@ -162,6 +175,7 @@ Examples:
   $ synaptogen train --learner magnitude --chip loihi --max-cores 4 --learner-option endStep=350 --out runs/loihi4
   $ synaptogen train --learner ./my-learner.js --learner-option rate=0.1
   $ synaptogen train --config run.json --epochs 5
+  $ synaptogen train --preset sca-paper-2core --seed 1
   $ synaptogen train --dataset cifar10 --model conv-small --epochs 5 --optimizer sgd --lr 0.05 --out runs/conv
   $ synaptogen train --resume runs/conv --epochs 10
   $ synaptogen train --dataset nmnist --model conv-small --learner sca --finetune-epochs 1 --epochs 5
@@ -171,7 +185,8 @@ Ctrl-C, SIGTERM and SIGHUP save a checkpoint of the unfinished epoch and exit wi
 with exit code 3, keeping the last good checkpoint.`,
     )
     .action(async (rawFlags: Record<string, unknown>, command: Command) => {
-      const flags = rawFlags.config ? applyConfigFile(String(rawFlags.config), command, rawFlags) : rawFlags;
+      const preset = rawFlags.preset ? applyPreset(String(rawFlags.preset), command, rawFlags) : rawFlags;
+      const flags = rawFlags.config ? applyConfigFile(String(rawFlags.config), command, preset) : preset;
       const options = {
         ...flags,
         json: Boolean(flags.json),

@@ -31,17 +31,34 @@ export function applyConfigFile(
   }
   if (!json || typeof json !== 'object' || Array.isArray(json))
     throw new CliError(`--config ${file}: expected a JSON object of flag names to values`, 2);
+  return applyFlagValues(`--config ${file}`, json as Record<string, unknown>, command, flags);
+}
+
+/** Flags that cannot come from a file or a preset. */
+const NOT_SETTABLE = new Set(['config', 'preset', 'help']);
+
+/**
+ * Merges `values` (flag names to values, from a config file or a preset named by `where`) under the
+ * flags: a flag given on the command line wins, `values` beat the defaults and what `flags` already
+ * took from an earlier source.
+ */
+export function applyFlagValues(
+  where: string,
+  values: Record<string, unknown>,
+  command: Command,
+  flags: Record<string, unknown>,
+): Record<string, unknown> {
   const options = new Map<string, Option>(command.options.map((o) => [o.attributeName(), o]));
   const merged = { ...flags };
-  for (const [key, value] of Object.entries(json as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(values)) {
     const name = camel(key.replace(/^--/, ''));
     const option = options.get(name);
-    if (!option || name === 'config' || name === 'help')
+    if (!option || NOT_SETTABLE.has(name))
       throw new CliError(
-        `--config ${file}: unknown key "${key}"; expected flag names such as ${[...options.keys()].filter((k) => k !== 'config' && k !== 'help').join(', ')}`,
+        `${where}: unknown key "${key}"; expected flag names such as ${[...options.keys()].filter((k) => !NOT_SETTABLE.has(k)).join(', ')}`,
         2,
       );
-    const parsed = parseValue(file, key, option, value);
+    const parsed = parseValue(where, key, option, value);
     if (command.getOptionValueSource(name) !== 'cli') merged[name] = parsed;
     // learner options merge: the file's, then those given with --learner-option
     else if (name === 'learnerOption') merged[name] = { ...(parsed as object), ...(flags[name] as object) };
@@ -49,8 +66,8 @@ export function applyConfigFile(
   return merged;
 }
 
-function parseValue(file: string, key: string, option: Option, value: unknown): unknown {
-  const where = `--config ${file}: "${key}"`;
+function parseValue(source: string, key: string, option: Option, value: unknown): unknown {
+  const where = `${source}: "${key}"`;
   // `--json` (boolean) and `--no-augment` (negated: the file says "augment": false)
   if (option.isBoolean() || option.negate) {
     if (typeof value !== 'boolean')
@@ -68,7 +85,7 @@ function parseValue(file: string, key: string, option: Option, value: unknown): 
   try {
     return parse ? parse(String(value), undefined) : String(value);
   } catch (e) {
-    throw new CliError(`--config ${file}: ${(e as Error).message}`, 2);
+    throw new CliError(`${source}: ${(e as Error).message}`, 2);
   }
 }
 

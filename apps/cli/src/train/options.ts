@@ -12,6 +12,8 @@ export interface TrainOptions {
   optimizer: 'adam' | 'sgd';
   momentum: number;
   weightDecay: number;
+  /** L1 penalty on conv kernels (0: none); old checkpoints' options lack it. */
+  l1?: number;
   lrStep?: number;
   lrGamma: number;
   timesteps?: number;

@@ -181,8 +181,8 @@ function newModel(o: TrainOptions, data: RunData): SpikingModel {
 function makeOptimizer(o: TrainOptions) {
   return (params: Map<string, tf.Variable>): Optimizer =>
     o.optimizer === 'sgd'
-      ? new SGD(params, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay })
-      : new Adam(params, { lr: o.lr, weightDecay: o.weightDecay });
+      ? new SGD(params, { lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, l1: o.l1 })
+      : new Adam(params, { lr: o.lr, weightDecay: o.weightDecay, l1: o.l1 });
 }
 
 /** The model, its learner and the main optimizer, wired by structure's one host. */

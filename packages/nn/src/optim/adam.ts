@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Optimizer } from './optimizer.js';
+import { checkPenalty, Optimizer, penalizedGradient } from './optimizer.js';
 
 /** Kernel name of the fused Adam step a backend may register (see `Adam.fused`). */
 export const ADAM_UPDATE = 'SynaptogenAdamUpdate';
@@ -11,6 +11,8 @@ export interface AdamOptions {
   eps?: number;
   /** L2 penalty added to the gradient (PyTorch Adam's weight_decay). */
   weightDecay?: number;
+  /** L1 penalty on conv kernels (rank-4 weights), see `Penalties.l1`. */
+  l1?: number;
 }
 
 /** Adam exactly as torch.optim.Adam: θ −= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε). */
@@ -20,13 +22,15 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  readonly l1: number;
 
   constructor(params: ReadonlyMap<string, tf.Variable>, options: AdamOptions = {}) {
     super(params, options.lr ?? 1e-3);
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0;
+    this.weightDecay = checkPenalty('Adam: weightDecay', options.weightDecay);
+    this.l1 = checkPenalty('Adam: l1', options.l1);
   }
 
   /**
@@ -88,7 +92,7 @@ export class Adam extends Optimizer {
       for (const [name, p] of this.params) {
         let g = grads.get(name);
         if (!g) continue;
-        if (this.weightDecay) g = tf.add(g, tf.mul(p, tf.scalar(this.weightDecay)));
+        g = penalizedGradient(p, g, this);
         const { m, v } = this.moments(name, p);
         const updated = this.fused(g, m, v, this.step, p);
         p.assign(updated ?? tf.sub(p, this.direction(name, g, p, this.step)));
@@ -125,6 +129,7 @@ export class Adam extends Optimizer {
       beta2: this.beta2,
       eps: this.eps,
       weightDecay: this.weightDecay,
+      l1: this.l1,
     };
   }
 }

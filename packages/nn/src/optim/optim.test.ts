@@ -62,6 +62,31 @@ describe('SGD with momentum (torch.optim.SGD rule)', () => {
   });
 });
 
+describe('penalties', () => {
+  it('L1 adds λ·sign(θ) to conv kernels (rank 4) only; weight decay adds λ·θ to every parameter', () => {
+    const kernel = tf.variable(tf.tensor4d([0.5, -0.25, 0, 2], [1, 1, 2, 2]));
+    const dense = tf.variable(tf.tensor2d([0.5, -0.25], [1, 2]));
+    const params = new Map([
+      ['conv.weight', kernel],
+      ['fc.weight', dense],
+    ]);
+    const sgd = new SGD(params, { lr: 0.1, l1: 0.01, weightDecay: 0.001 });
+    sgd.apply(
+      new Map([
+        ['conv.weight', tf.zeros([1, 1, 2, 2])],
+        ['fc.weight', tf.zeros([1, 2])],
+      ]),
+    );
+    const k = [0.5, -0.25, 0, 2].map((w) => w - 0.1 * (0.01 * Math.sign(w) + 0.001 * w));
+    const d = [0.5, -0.25].map((w) => w - 0.1 * 0.001 * w);
+    for (const [i, v] of Array.from(kernel.dataSync()).entries()) expect(v).toBeCloseTo(k[i], 7);
+    expect(kernel.dataSync()[2]).toBe(0); // sign(0) = 0: a zero weight stays zero
+    for (const [i, v] of Array.from(dense.dataSync()).entries()) expect(v).toBeCloseTo(d[i], 7);
+    expect(sgd.getState().config).toMatchObject({ l1: 0.01, weightDecay: 0.001 });
+    expect(() => new Adam(params, { l1: -1 })).toThrow('Adam: l1 must be a finite number ≥ 0, got -1');
+  });
+});
+
 describe('step schedule', () => {
   it('decays by gamma every stepSize epochs', () => {
     const s = stepLr(0.01, 100, 0.1);

@@ -9,6 +9,32 @@ export interface OptimizerState {
   tensors: Record<string, tf.Tensor>;
 }
 
+/** Penalties the optimizers add to a parameter's gradient. */
+export interface Penalties {
+  /** L2 penalty (PyTorch's weight_decay): adds λ·θ for every parameter. */
+  weightDecay?: number;
+  /**
+   * L1 penalty on conv kernels (the rank-4 weights): adds λ·sign(θ), as the SCA paper's 3e-5 on its
+   * 3×3 conv weights. Other parameters (Linear, BatchNorm, biases) are not penalised.
+   */
+  l1?: number;
+}
+
+/** `g` plus the gradients of the penalties at `p` (tensors inside the caller's tidy). */
+export function penalizedGradient(p: tf.Tensor, g: tf.Tensor, penalties: Penalties): tf.Tensor {
+  let out = g;
+  if (penalties.weightDecay) out = tf.add(out, tf.mul(p, tf.scalar(penalties.weightDecay)));
+  if (penalties.l1 && p.rank === 4) out = tf.add(out, tf.mul(tf.sign(p), tf.scalar(penalties.l1)));
+  return out;
+}
+
+/** Checks a penalty strength: a finite number ≥ 0. */
+export function checkPenalty(name: string, value: number | undefined): number {
+  const v = value ?? 0;
+  if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${name} must be a finite number ≥ 0, got ${value}`);
+  return v;
+}
+
 /**
  * Updates named parameters from their gradients. Implementations follow PyTorch's update rules so
  * runs compare with the reference; `lr` may be changed between steps by a schedule.

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Optimizer } from './optimizer.js';
+import { checkPenalty, Optimizer, penalizedGradient } from './optimizer.js';
 
 export interface SGDOptions {
   lr?: number;
   momentum?: number;
   weightDecay?: number;
+  /** L1 penalty on conv kernels (rank-4 weights), see `Penalties.l1`. */
+  l1?: number;
   nesterov?: boolean;
 }
 
@@ -13,12 +15,14 @@ export class SGD extends Optimizer {
   readonly kind = 'sgd';
   readonly momentum: number;
   readonly weightDecay: number;
+  readonly l1: number;
   readonly nesterov: boolean;
 
   constructor(params: ReadonlyMap<string, tf.Variable>, options: SGDOptions = {}) {
     super(params, options.lr ?? 0.01);
     this.momentum = options.momentum ?? 0;
-    this.weightDecay = options.weightDecay ?? 0;
+    this.weightDecay = checkPenalty('SGD: weightDecay', options.weightDecay);
+    this.l1 = checkPenalty('SGD: l1', options.l1);
     this.nesterov = options.nesterov ?? false;
     if (this.nesterov && this.momentum <= 0) throw new Error('SGD: nesterov needs momentum > 0');
   }
@@ -34,7 +38,7 @@ export class SGD extends Optimizer {
       for (const [name, p] of this.params) {
         let g = grads.get(name);
         if (!g) continue;
-        if (this.weightDecay) g = tf.add(g, tf.mul(p, tf.scalar(this.weightDecay)));
+        g = penalizedGradient(p, g, this);
         if (this.momentum > 0) {
           // PyTorch initialises the buffer with the first gradient
           const fresh = !this.slots.has('momentum', name);
@@ -53,6 +57,7 @@ export class SGD extends Optimizer {
       lr: this.lr,
       momentum: this.momentum,
       weightDecay: this.weightDecay,
+      l1: this.l1,
       nesterov: this.nesterov,
     };
   }
