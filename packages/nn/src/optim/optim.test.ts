@@ -66,7 +66,7 @@ describe('penalties', () => {
   it('L1 adds λ·sign(θ) to conv kernels (rank 4) only; weight decay adds λ·θ to every parameter', () => {
     const kernel = tf.variable(tf.tensor4d([0.5, -0.25, 0, 2], [1, 1, 2, 2]));
     const dense = tf.variable(tf.tensor2d([0.5, -0.25], [1, 2]));
-    const params = new Map([
+    const params = new Map<string, tf.Variable>([
       ['conv.weight', kernel],
       ['fc.weight', dense],
     ]);
