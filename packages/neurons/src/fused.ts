@@ -20,6 +20,12 @@ export interface LinearCharge {
   c0: number;
 }
 
+/**
+ * A charge that native fused kernels know by name (`@synaptogen/wasm-simd` runs these two), sent
+ * to them with the reset and surrogate settings. A kernel refuses any other description.
+ */
+export type NativeCharge = { kind: 'IF' } | { kind: 'LIF'; tau: number; decayInput: boolean };
+
 export interface FusedNeuron {
   charge: LinearCharge;
   vThreshold: number;

@@ -6,6 +6,7 @@ export {
   type FusedNeuron,
   fusedMultiStep,
   type LinearCharge,
+  type NativeCharge,
 } from './fused.js';
 export { BUNDLED_GRADIENTS_VERSION, gradientVersionSkew } from './gradients-version.js';
 export {

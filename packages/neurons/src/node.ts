@@ -5,6 +5,7 @@ import {
   type FusedNeuron,
   fusedMultiStep,
   type LinearCharge,
+  type NativeCharge,
 } from './fused.js';
 import { type Surrogate, type SurrogateName, spike, stopGradient, surrogate } from './surrogate.js';
 
@@ -96,9 +97,14 @@ export abstract class BaseNode {
     return {};
   }
 
-  /** How a native fused kernel names this node's charge (kind and its constants). */
-  protected chargeOptions(): Record<string, unknown> {
-    return { kind: 'IF' };
+  /**
+   * The charge a backend's native fused kernel runs for this node (SpikingJelly's
+   * `supported_backends`): null (the default) keeps the node on the tfjs paths. Honoured only when
+   * declared by the class that defines `linearCharge()` and `charge()` or by a subclass of it, so a
+   * subclass that changes the charge never inherits a native kernel of another neuron.
+   */
+  protected nativeCharge(): NativeCharge | null {
+    return null;
   }
 
   /** H = cv·V + cx·X + c0 with constant coefficients, or null when the charge has learnable parts. */
@@ -182,10 +188,23 @@ export abstract class BaseNode {
     this.setState(null);
   }
 
+  /** `linearCharge()`, unless a subclass redefined `charge()` below the class that declared it. */
+  private declaredLinearCharge(): LinearCharge | null {
+    return declaredBelow(this, 'linearCharge', 'charge') ? this.linearCharge() : null;
+  }
+
+  /** `nativeCharge()`, when declared at or below the classes that define the charge (see there). */
+  private declaredNativeCharge(): NativeCharge | null {
+    return declaredBelow(this, 'nativeCharge', 'linearCharge') &&
+      declaredBelow(this, 'linearCharge', 'charge')
+      ? this.nativeCharge()
+      : null;
+  }
+
   /** The fused path (see fused.ts) when it applies: fresh state and a linear charge; else null. */
   private runFused(x: tf.Tensor, steps: number | null, watching: StepObserver[]): tf.Tensor | null {
     const fresh = this.state === null && this.pendingH === null;
-    const charge = this.fused && fresh ? this.linearCharge() : null;
+    const charge = this.fused && fresh ? this.declaredLinearCharge() : null;
     if (!charge) return null;
     const neuron: FusedNeuron = {
       charge,
@@ -194,9 +213,8 @@ export abstract class BaseNode {
       detachReset: this.detachReset,
       surrogate: this.surrogate,
     };
-    if (tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend())) {
-      return this.runKernel(neuron, x, steps, watching);
-    }
+    const native = tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend()) ? this.declaredNativeCharge() : null;
+    if (native) return this.runKernel(native, neuron, x, steps, watching);
     const observe =
       watching.length > 0
         ? (t: number, s: tf.Tensor, v: tf.Tensor, h: tf.Tensor) => {
@@ -213,10 +231,16 @@ export abstract class BaseNode {
    * `@synaptogen/wasm-simd`): forward returns [spikes, H], backward takes (dy, H). With attrs.steps
    * the input is [N, ...] fed at every step (direct encoding) and its gradient is summed over steps.
    */
-  private runKernel(n: FusedNeuron, x: tf.Tensor, steps: number | null, watching: StepObserver[]): tf.Tensor {
+  private runKernel(
+    charge: NativeCharge,
+    n: FusedNeuron,
+    x: tf.Tensor,
+    steps: number | null,
+    watching: StepObserver[],
+  ): tf.Tensor {
     const attrs: tf.NamedAttrMap = {
       options: JSON.stringify({
-        ...this.chargeOptions(),
+        ...charge,
         vThreshold: n.vThreshold,
         vReset: n.vReset,
         detachReset: n.detachReset,
@@ -325,9 +349,24 @@ function timeSlices(xSeq: tf.Tensor): tf.Tensor[] {
   return xSeq.shape[0] === 1 ? [tf.reshape(xSeq, xSeq.shape.slice(1))] : tf.unstack(xSeq);
 }
 
+/**
+ * Whether `method` is defined on the same class as `base` or on a subclass of it (walking `node`'s
+ * prototype chain from its own class up).
+ */
+function declaredBelow(node: BaseNode, method: string, base: string): boolean {
+  for (let p = Object.getPrototypeOf(node); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    if (Object.hasOwn(p, method)) return true;
+    if (Object.hasOwn(p, base)) return false;
+  }
+  return false;
+}
+
 /** Integrate-and-fire: H = V + X. */
 export class IFNode extends BaseNode {
   readonly kind = 'IF';
+  protected override nativeCharge(): NativeCharge {
+    return { kind: 'IF' };
+  }
   protected override linearCharge(): LinearCharge {
     return { cv: 1, cx: 1, c0: 0 };
   }
@@ -356,7 +395,7 @@ export class LIFNode extends BaseNode {
     if (!(this.tau > 1)) throw new Error(`LIF: tau must be > 1, got ${options.tau}`);
   }
 
-  protected override chargeOptions(): Record<string, unknown> {
+  protected override nativeCharge(): NativeCharge {
     return { kind: 'LIF', tau: this.tau, decayInput: this.decayInput };
   }
 

@@ -54,9 +54,32 @@ export interface ResolvedNeuron {
   alpha: number;
 }
 
+/** The settings a kernel knows; anything else describes a neuron it cannot run. */
+const KNOWN_OPTIONS = new Set([
+  'kind',
+  'tau',
+  'decayInput',
+  'vThreshold',
+  'vReset',
+  'detachReset',
+  'surrogate',
+  'alpha',
+]);
+
+/**
+ * Validates a neuron description and resolves it to the kernel's parameters. A charge this kernel
+ * does not implement (another kind, or settings it does not know) is refused, never approximated.
+ */
 export function resolveNeuron(o: NeuronOptions): ResolvedNeuron {
   if (o.kind !== 'IF' && o.kind !== 'LIF')
-    throw new Error(`neuron: kind must be 'IF' or 'LIF', got ${String(o.kind)}`);
+    throw new Error(
+      `neuron: unknown charge kind ${JSON.stringify(o.kind)}; the native kernel runs 'IF' and 'LIF' only (run other neurons on the tfjs path)`,
+    );
+  const unknown = Object.keys(o).filter((key) => !KNOWN_OPTIONS.has(key));
+  if (unknown.length)
+    throw new Error(
+      `neuron: unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in a ${o.kind} description; the native kernel knows ${[...KNOWN_OPTIONS].join(', ')}`,
+    );
   const tau = o.tau ?? 2;
   if (o.kind === 'LIF' && !(tau > 1)) throw new Error(`neuron: LIF tau must be > 1, got ${o.tau}`);
   const vth = o.vThreshold ?? 1;
