@@ -1,3 +1,4 @@
+import { linearChargeOf, type NeuronKernelOptions } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   FUSED_NEURON_BACKWARD,
@@ -238,16 +239,15 @@ export abstract class BaseNode {
     steps: number | null,
     watching: StepObserver[],
   ): tf.Tensor {
-    const attrs: tf.NamedAttrMap = {
-      options: JSON.stringify({
-        ...charge,
-        vThreshold: n.vThreshold,
-        vReset: n.vReset,
-        detachReset: n.detachReset,
-        surrogate: n.surrogate.name,
-        alpha: n.surrogate.alpha,
-      }),
+    const options: NeuronKernelOptions = {
+      ...charge,
+      vThreshold: n.vThreshold,
+      vReset: n.vReset,
+      detachReset: n.detachReset,
+      surrogate: n.surrogate.name,
+      alpha: n.surrogate.alpha,
     };
+    const attrs: tf.NamedAttrMap = { options: JSON.stringify(options) };
     if (steps !== null) attrs.steps = steps;
     let hLast: tf.Tensor | null = null;
     const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -368,7 +368,7 @@ export class IFNode extends BaseNode {
     return { kind: 'IF' };
   }
   protected override linearCharge(): LinearCharge {
-    return { cv: 1, cx: 1, c0: 0 };
+    return linearChargeOf({ kind: 'IF' }, this.vInit);
   }
   protected charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
     return v ? tf.add(v, x) : this.vInit === 0 ? x : tf.add(x, tf.scalar(this.vInit));
@@ -400,10 +400,7 @@ export class LIFNode extends BaseNode {
   }
 
   protected override linearCharge(): LinearCharge | null {
-    const k = 1 / this.tau;
-    const vr = this.vInit;
-    // decayInput: H = (1 − k)·V + k·X + k·V_reset; otherwise H = (1 − k)·V + X + k·V_reset
-    return { cv: 1 - k, cx: this.decayInput ? k : 1, c0: k * vr };
+    return linearChargeOf({ kind: 'LIF', tau: this.tau, decayInput: this.decayInput }, this.vInit);
   }
 
   /** 1/τ as a tensor (a learnable one for PLIF). */
