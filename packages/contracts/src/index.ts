@@ -10,6 +10,17 @@ export {
   type NeuronKernelAttrs,
 } from './kernels.js';
 export {
+  type Conv2dLayerProfile,
+  type InputKind,
+  type LayerActivity,
+  type LayerProfile,
+  type LinearLayerProfile,
+  type NetworkProfile,
+  PROFILE_VERSION,
+  type Shape3,
+  type WeightPattern,
+} from './network-profile.js';
+export {
   type LinearCharge,
   linearChargeOf,
   NEURON_CHARGE_KINDS,
