@@ -1,6 +1,12 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { LIFNode, type LIFOptions, type LinearCharge, type NativeCharge } from '@synaptogen/neurons';
-import { initBackend } from '@synaptogen/nn';
+import {
+  LIFNode,
+  type LIFOptions,
+  type LinearCharge,
+  type NativeCharge,
+  registerNeuron,
+} from '@synaptogen/neurons';
+import { buildModel, initBackend, type ModelConfig } from '@synaptogen/nn';
 import { NEURON_FORWARD, wasmSimd } from '@synaptogen/wasm-simd';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,5 +126,58 @@ describe('a neuron defined outside the library on the wasm-simd engine', () => {
     expect(() => train(() => new GainLIFClaimingNative({ tau: 2 }))).toThrow(
       /^neuron: unknown charge kind "GainLIF"; the native kernel runs 'IF' and 'LIF' only[^\n]*$/,
     );
+  });
+
+  it('registered by name, builds in a model stored as data and trains alike on cpu and wasm-simd', async () => {
+    registerNeuron('GainLIF', (o: LIFOptions & { gain?: number }) => new GainLIFNode(o, o.gain));
+    const config: ModelConfig = {
+      name: 'gain-lif-net',
+      T,
+      inputShape: [6],
+      classes: 3,
+      seed: 4,
+      loss: 'cross-entropy',
+      layers: [
+        { type: 'Linear', outFeatures: 8, bias: true },
+        { type: 'Neuron', neuron: { type: 'GainLIF', tau: 2, options: { gain: 3 } } },
+        { type: 'Linear', outFeatures: 3, bias: true },
+      ],
+    };
+    const step = () => {
+      const model = buildModel(config);
+      const x = tf.tensor2d(seeded(5 * 6, 9), [5, 6]);
+      const y = tf.tensor2d(
+        [0, 1, 2, 1, 0].flatMap((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))),
+        [5, 3],
+      );
+      const params = model.namedParameters().map(([, v]) => v);
+      const calls = nativeCalls.count;
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.neg(
+            tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(model.forward(x, { training: true }))), -1)),
+          ) as tf.Scalar,
+        params,
+      );
+      const out = {
+        loss: value.dataSync()[0],
+        grads: params.map((p) => Array.from(grads[p.name].dataSync())),
+        native: nativeCalls.count > calls,
+        gain: (model.body.layers[1] as unknown as { node: GainLIFNode }).node.gain,
+      };
+      tf.dispose([x, y, value, ...Object.values(grads)]);
+      model.dispose();
+      return out;
+    };
+    await initBackend({ backend: 'cpu' });
+    const cpu = step();
+    await initBackend({ backend: 'wasm', accelerator: wasmSimd() });
+    const simd = step();
+    expect(cpu.gain).toBe(3);
+    expect(simd.native).toBe(false);
+    expect(simd.loss).toBeCloseTo(cpu.loss, 5);
+    for (const [i, g] of cpu.grads.entries())
+      for (const [j, v] of g.entries()) expect(simd.grads[i][j]).toBeCloseTo(v, 4);
+    expect(cpu.grads[0].some((v) => v !== 0)).toBe(true); // the gradient reaches the first layer
   });
 });
