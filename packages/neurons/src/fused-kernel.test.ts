@@ -1,7 +1,37 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LinearCharge } from './fused.js';
 import { FUSED_NEURON_BACKWARD, FUSED_NEURON_FORWARD } from './fused.js';
-import { IFNode } from './node.js';
+import { BaseNode, IFNode, LIFNode } from './node.js';
+
+/** A neuron added as a user would, declaring no native charge: H = V + 2·X. */
+class DoubleInputIF extends BaseNode {
+  readonly kind = 'DoubleInputIF';
+  protected override linearCharge(): LinearCharge {
+    return { cv: 1, cx: 2, c0: 0 };
+  }
+  protected charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
+    return v ? tf.add(v, tf.mul(x, 2)) : tf.mul(x, 2);
+  }
+}
+
+/** A LIF variant that changes the charge (H = (1 − 1/τ)·V + X) and inherits LIF's native declaration. */
+class NoInputDecayLIF extends LIFNode {
+  override readonly kind = 'NoInputDecayLIF';
+  protected override linearCharge(): LinearCharge {
+    return { cv: 1 - 1 / this.tau, cx: 1, c0: 0 };
+  }
+  protected override charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
+    return v ? tf.add(tf.mul(v, 1 - 1 / this.tau), x) : x;
+  }
+}
+
+/** An IF subclass that redefines only the step-by-step charge (H = V + X − 0.1). */
+class BiasedIF extends IFNode {
+  protected override charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
+    return tf.sub(v ? tf.add(v, x) : x, 0.1);
+  }
+}
 
 /**
  * A stand-in native kernel (plain loops, IF neuron, hard reset to 0, detached reset, sigmoid α = 4)
@@ -176,5 +206,40 @@ describe('a registered native fused neuron kernel', () => {
     const idle = watch(true, () => false);
     expect(idle.records).toEqual([]);
     expect(idle.grad).toEqual(got.grad);
+  });
+  it('is never used for a neuron that does not declare its native charge: it runs the tfjs paths', () => {
+    const x = tf.tensor(
+      Array.from({ length: 5 * 2 * 3 }, (_, i) => ((i * 7) % 11) / 10 - 0.2137), // no sum lands on V_th
+      [5, 2, 3],
+    );
+    const run = (node: BaseNode) => {
+      const grad = tf.grad((a: tf.Tensor) => {
+        node.resetState();
+        return tf.sum(tf.mul(node.multiStep(a), 1.5));
+      })(x);
+      node.resetState();
+      const spikes = Array.from(node.multiStep(x).dataSync());
+      node.dispose();
+      return { spikes, grad: Array.from(grad.dataSync()) };
+    };
+    const options = { detachReset: true, surrogate: 'sigmoid' } as const;
+    for (const make of [
+      (fused: boolean) => new DoubleInputIF({ ...options, fused }),
+      (fused: boolean) => new NoInputDecayLIF({ ...options, tau: 2, fused }),
+      (fused: boolean) => new BiasedIF({ ...options, fused }),
+    ]) {
+      const calls = seen.length;
+      const node = make(true);
+      const kind = node.kind;
+      const got = run(node);
+      expect(seen.length, kind).toBe(calls); // the stand-in (an IF) was not asked
+      const ref = run(make(false)); // step by step, from the node's own charge()
+      expect(got.spikes, kind).toEqual(ref.spikes);
+      for (const [i, g] of got.grad.entries()) expect(g).toBeCloseTo(ref.grad[i], 4);
+    }
+    // the variants differ from IF on this input, so running them as IF would have shown
+    const asIF = run(new IFNode({ ...options, fused: false }));
+    expect(run(new DoubleInputIF({ ...options, fused: false })).spikes).not.toEqual(asIF.spikes);
+    expect(run(new BiasedIF({ ...options, fused: false })).spikes).not.toEqual(asIF.spikes);
   });
 });

@@ -1,3 +1,4 @@
+import { type LinearCharge, NEURON_BACKWARD, NEURON_FORWARD, type NeuronCharge } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Surrogate } from './surrogate.js';
 
@@ -14,11 +15,14 @@ import type { Surrogate } from './surrogate.js';
  *
  * with ∂V/∂H = 1 − S, ∂V/∂S = V_reset − H for a hard reset and ∂V/∂H = 1, ∂V/∂S = −V_th for a soft one.
  */
-export interface LinearCharge {
-  cv: number;
-  cx: number;
-  c0: number;
-}
+export type { LinearCharge };
+
+/**
+ * A charge that native fused kernels know by name (`@synaptogen/wasm-simd` runs IF and LIF), sent
+ * to them with the reset and surrogate settings: the contract's `NeuronCharge`. A kernel refuses any
+ * other description.
+ */
+export type NativeCharge = NeuronCharge;
 
 export interface FusedNeuron {
   charge: LinearCharge;
@@ -30,8 +34,8 @@ export interface FusedNeuron {
 }
 
 /** Kernel names a backend may register to run the fused op natively (`@synaptogen/wasm-simd` does). */
-export const FUSED_NEURON_FORWARD = 'SynaptogenNeuronForward';
-export const FUSED_NEURON_BACKWARD = 'SynaptogenNeuronBackward';
+export const FUSED_NEURON_FORWARD = NEURON_FORWARD;
+export const FUSED_NEURON_BACKWARD = NEURON_BACKWARD;
 
 export interface FusedResult {
   spikes: tf.Tensor;

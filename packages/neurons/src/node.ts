@@ -1,3 +1,4 @@
+import { linearChargeOf, type NeuronKernelOptions } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   FUSED_NEURON_BACKWARD,
@@ -5,6 +6,7 @@ import {
   type FusedNeuron,
   fusedMultiStep,
   type LinearCharge,
+  type NativeCharge,
 } from './fused.js';
 import { type Surrogate, type SurrogateName, spike, stopGradient, surrogate } from './surrogate.js';
 
@@ -96,9 +98,14 @@ export abstract class BaseNode {
     return {};
   }
 
-  /** How a native fused kernel names this node's charge (kind and its constants). */
-  protected chargeOptions(): Record<string, unknown> {
-    return { kind: 'IF' };
+  /**
+   * The charge a backend's native fused kernel runs for this node (SpikingJelly's
+   * `supported_backends`): null (the default) keeps the node on the tfjs paths. Honoured only when
+   * declared by the class that defines `linearCharge()` and `charge()` or by a subclass of it, so a
+   * subclass that changes the charge never inherits a native kernel of another neuron.
+   */
+  protected nativeCharge(): NativeCharge | null {
+    return null;
   }
 
   /** H = cv·V + cx·X + c0 with constant coefficients, or null when the charge has learnable parts. */
@@ -182,10 +189,23 @@ export abstract class BaseNode {
     this.setState(null);
   }
 
+  /** `linearCharge()`, unless a subclass redefined `charge()` below the class that declared it. */
+  private declaredLinearCharge(): LinearCharge | null {
+    return declaredBelow(this, 'linearCharge', 'charge') ? this.linearCharge() : null;
+  }
+
+  /** `nativeCharge()`, when declared at or below the classes that define the charge (see there). */
+  private declaredNativeCharge(): NativeCharge | null {
+    return declaredBelow(this, 'nativeCharge', 'linearCharge') &&
+      declaredBelow(this, 'linearCharge', 'charge')
+      ? this.nativeCharge()
+      : null;
+  }
+
   /** The fused path (see fused.ts) when it applies: fresh state and a linear charge; else null. */
   private runFused(x: tf.Tensor, steps: number | null, watching: StepObserver[]): tf.Tensor | null {
     const fresh = this.state === null && this.pendingH === null;
-    const charge = this.fused && fresh ? this.linearCharge() : null;
+    const charge = this.fused && fresh ? this.declaredLinearCharge() : null;
     if (!charge) return null;
     const neuron: FusedNeuron = {
       charge,
@@ -194,9 +214,8 @@ export abstract class BaseNode {
       detachReset: this.detachReset,
       surrogate: this.surrogate,
     };
-    if (tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend())) {
-      return this.runKernel(neuron, x, steps, watching);
-    }
+    const native = tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend()) ? this.declaredNativeCharge() : null;
+    if (native) return this.runKernel(native, neuron, x, steps, watching);
     const observe =
       watching.length > 0
         ? (t: number, s: tf.Tensor, v: tf.Tensor, h: tf.Tensor) => {
@@ -213,17 +232,22 @@ export abstract class BaseNode {
    * `@synaptogen/wasm-simd`): forward returns [spikes, H], backward takes (dy, H). With attrs.steps
    * the input is [N, ...] fed at every step (direct encoding) and its gradient is summed over steps.
    */
-  private runKernel(n: FusedNeuron, x: tf.Tensor, steps: number | null, watching: StepObserver[]): tf.Tensor {
-    const attrs: tf.NamedAttrMap = {
-      options: JSON.stringify({
-        ...this.chargeOptions(),
-        vThreshold: n.vThreshold,
-        vReset: n.vReset,
-        detachReset: n.detachReset,
-        surrogate: n.surrogate.name,
-        alpha: n.surrogate.alpha,
-      }),
+  private runKernel(
+    charge: NativeCharge,
+    n: FusedNeuron,
+    x: tf.Tensor,
+    steps: number | null,
+    watching: StepObserver[],
+  ): tf.Tensor {
+    const options: NeuronKernelOptions = {
+      ...charge,
+      vThreshold: n.vThreshold,
+      vReset: n.vReset,
+      detachReset: n.detachReset,
+      surrogate: n.surrogate.name,
+      alpha: n.surrogate.alpha,
     };
+    const attrs: tf.NamedAttrMap = { options: JSON.stringify(options) };
     if (steps !== null) attrs.steps = steps;
     let hLast: tf.Tensor | null = null;
     const op = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -325,11 +349,26 @@ function timeSlices(xSeq: tf.Tensor): tf.Tensor[] {
   return xSeq.shape[0] === 1 ? [tf.reshape(xSeq, xSeq.shape.slice(1))] : tf.unstack(xSeq);
 }
 
+/**
+ * Whether `method` is defined on the same class as `base` or on a subclass of it (walking `node`'s
+ * prototype chain from its own class up).
+ */
+function declaredBelow(node: BaseNode, method: string, base: string): boolean {
+  for (let p = Object.getPrototypeOf(node); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    if (Object.hasOwn(p, method)) return true;
+    if (Object.hasOwn(p, base)) return false;
+  }
+  return false;
+}
+
 /** Integrate-and-fire: H = V + X. */
 export class IFNode extends BaseNode {
   readonly kind = 'IF';
+  protected override nativeCharge(): NativeCharge {
+    return { kind: 'IF' };
+  }
   protected override linearCharge(): LinearCharge {
-    return { cv: 1, cx: 1, c0: 0 };
+    return linearChargeOf({ kind: 'IF' }, this.vInit);
   }
   protected charge(v: tf.Tensor | null, x: tf.Tensor): tf.Tensor {
     return v ? tf.add(v, x) : this.vInit === 0 ? x : tf.add(x, tf.scalar(this.vInit));
@@ -356,15 +395,12 @@ export class LIFNode extends BaseNode {
     if (!(this.tau > 1)) throw new Error(`LIF: tau must be > 1, got ${options.tau}`);
   }
 
-  protected override chargeOptions(): Record<string, unknown> {
+  protected override nativeCharge(): NativeCharge {
     return { kind: 'LIF', tau: this.tau, decayInput: this.decayInput };
   }
 
   protected override linearCharge(): LinearCharge | null {
-    const k = 1 / this.tau;
-    const vr = this.vInit;
-    // decayInput: H = (1 − k)·V + k·X + k·V_reset; otherwise H = (1 − k)·V + X + k·V_reset
-    return { cv: 1 - k, cx: this.decayInput ? k : 1, c0: k * vr };
+    return linearChargeOf({ kind: 'LIF', tau: this.tau, decayInput: this.decayInput }, this.vInit);
   }
 
   /** 1/τ as a tensor (a learnable one for PLIF). */

@@ -1,15 +1,12 @@
+import {
+  DEFAULT_SURROGATE_ALPHA,
+  type SurrogateName,
+  SURROGATE_NAMES as TABLE_NAMES,
+} from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Names of the surrogate spike functions (SpikingJelly's names in camelCase). */
-export type SurrogateName =
-  | 'atan'
-  | 'sigmoid'
-  | 'piecewiseQuadratic'
-  | 'piecewiseExp'
-  | 'softSign'
-  | 'superSpike'
-  | 'erf'
-  | 'rect';
+/** Names of the surrogate spike functions (SpikingJelly's names in camelCase): the contract's table. */
+export type { SurrogateName };
 
 export interface Surrogate {
   readonly name: SurrogateName;
@@ -20,16 +17,8 @@ export interface Surrogate {
   derivativeAt?(x: number): number;
 }
 
-export const DEFAULT_SURROGATE_ALPHA: Readonly<Record<SurrogateName, number>> = {
-  atan: 2,
-  sigmoid: 4,
-  piecewiseQuadratic: 1,
-  piecewiseExp: 1,
-  softSign: 2,
-  superSpike: 1,
-  erf: 2,
-  rect: 1,
-};
+/** SpikingJelly's default α per surrogate (the contract's table). */
+export { DEFAULT_SURROGATE_ALPHA };
 
 type Derivative = (x: tf.Tensor, alpha: number) => tf.Tensor;
 
@@ -78,7 +67,8 @@ const SCALAR_DERIVATIVES: Record<SurrogateName, (x: number, a: number) => number
   rect: (x, a) => (Math.abs(x) < 0.5 / a ? a : 0),
 };
 
-export const SURROGATE_NAMES = Object.keys(DERIVATIVES) as SurrogateName[];
+/** The surrogate names, in the contract's table order. */
+export const SURROGATE_NAMES = [...TABLE_NAMES];
 
 /** Builds a surrogate by name; alpha defaults to SpikingJelly's default for that surrogate. */
 export function surrogate(name: SurrogateName, alpha?: number): Surrogate {

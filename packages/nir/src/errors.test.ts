@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { IFNode, registerNeuron } from '@synaptogen/neurons';
 import { createModel } from '@synaptogen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +82,13 @@ describe('bad files get one line naming the file, node and what was expected', (
       /^Neuron at body\.2: soft reset .* has no NIR form/,
     );
     m.dispose();
+    // a neuron added with registerNeuron is refused, never written as another neuron
+    registerNeuron('CubicIF', (o) => new IFNode(o));
+    const c = createModel('gradr-mnist-mlp', { neuron: { type: 'CubicIF' } });
+    expect(failure(() => exportNirBytes(c)).message).toBe(
+      'Neuron at body.2: a CubicIF neuron (added with registerNeuron) has no NIR form; NIR export writes IF, LIF and PLIF',
+    );
+    c.dispose();
   });
 });
 

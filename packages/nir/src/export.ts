@@ -322,6 +322,10 @@ function neuronNode(m: Neuron, shape: number[], dt: number, roundTrip: boolean, 
       `Neuron at ${path}: soft reset (V ← V − V_th) has no NIR form; NIR's IF and LIF reset to v_reset`,
     );
   const data = neuronSpecData(m);
+  if (data.type !== 'IF' && data.type !== 'LIF' && data.type !== 'PLIF')
+    throw new NirUnsupportedError(
+      `Neuron at ${path}: a ${data.type} neuron (added with registerNeuron) has no NIR form; NIR export writes IF, LIF and PLIF`,
+    );
   const metadata: Metadata = roundTrip ? { synaptogen_neuron: JSON.stringify(data) } : {};
   const common = { v_threshold: full(shape, node.vThreshold), v_reset: full(shape, node.vReset) };
   if (data.type === 'IF') return { type: 'IF', params: { r: full(shape, 1), ...common }, metadata };

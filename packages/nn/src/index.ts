@@ -32,7 +32,7 @@ export { Conv2d, type Conv2dOptions } from './layers/conv2d.js';
 export { GlobalAvgPool } from './layers/global-pool.js';
 export { LeakyIntegrator } from './layers/leaky-integrator.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
-export { createNode, Neuron, type NeuronSpec } from './layers/neuron.js';
+export { createNode, Neuron, type NeuronSpec, type RegisteredNeuronSpec } from './layers/neuron.js';
 export { PreActBlock } from './layers/preact-block.js';
 export { Scale } from './layers/scale.js';
 export { Sequential } from './layers/sequential.js';

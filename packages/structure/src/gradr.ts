@@ -1,3 +1,4 @@
+import { GRADR_UPDATE } from '@synaptogen/contracts';
 import type { Adam, StepInfo } from '@synaptogen/nn';
 import * as tf from '@tensorflow/tfjs-core';
 import { LearnerOptionError, OptionReader } from './options.js';
@@ -9,7 +10,7 @@ import { type ThetaEntry, ThetaLearner } from './theta.js';
  * element-wise path below. Inputs `{ g, sign, m, v, theta }`, attrs `{ beta1, beta2, eps, stepSize,
  * sqrtBc2, prior, mu }`, outputs `[m', v', θ', w', counts]`.
  */
-export const GRADR_UPDATE = 'SynaptogenGradRUpdate';
+export { GRADR_UPDATE };
 
 export interface GradROptions {
   /** Rate α of the Laplace prior on θ (default 1e-3). With μ ≪ θ it shrinks every θ by α·η_t per step. */

@@ -1,3 +1,4 @@
+import { ADAM_UPDATE } from '@synaptogen/contracts';
 import type * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
 import type { HeapKernelsProvider } from './heap-instance.js';
@@ -12,7 +13,7 @@ import { type Job, splitRange } from './worker-pool.js';
  * One pass instead of 13 element-wise tfjs ops (each a pass over the parameter, with its own
  * dispatch), with the same float32 roundings in the same order, so the results are bit-identical.
  */
-export const ADAM_UPDATE = 'SynaptogenAdamUpdate' as const;
+export { ADAM_UPDATE };
 
 export interface AdamAttrs {
   beta1: number;

@@ -1,3 +1,4 @@
+import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD } from '@synaptogen/contracts';
 import type * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32 } from './backend-io.js';
 import type { KernelInstance } from './runtime.js';
@@ -9,8 +10,8 @@ import type { KernelInstance } from './runtime.js';
  *   (mean and biased variance per channel; x̂ = (x − mean)·invStd, invStd = 1/√(variance + eps));
  * - backward: inputs `{ dy, xhat, invStd, gamma }` → `[dx, dGamma, dBeta]`.
  */
-export const BATCHNORM_FORWARD = 'SynaptogenBatchNormTrain' as const;
-export const BATCHNORM_BACKWARD = 'SynaptogenBatchNormTrainGrad' as const;
+export const BATCHNORM_FORWARD = BATCHNORM_TRAIN;
+export const BATCHNORM_BACKWARD = BATCHNORM_TRAIN_GRAD;
 
 export interface BatchNormForwardResult {
   y: Float32Array;

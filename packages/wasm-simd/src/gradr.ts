@@ -1,3 +1,4 @@
+import { GRADR_UPDATE } from '@synaptogen/contracts';
 import type * as tf from '@tensorflow/tfjs-core';
 import { momentScalars } from './adam.js';
 import { backendIO, checkFloat32, finiteAttrs } from './backend-io.js';
@@ -17,7 +18,7 @@ import { type Job, splitRange } from './worker-pool.js';
  * One pass over the parameter instead of ~20 element-wise tfjs ops, with the same float32 roundings
  * in the same order, so θ, w and the moments are bit-identical to the op-by-op path.
  */
-export const GRADR_UPDATE = 'SynaptogenGradRUpdate' as const;
+export { GRADR_UPDATE };
 
 export interface GradRAttrs {
   beta1: number;

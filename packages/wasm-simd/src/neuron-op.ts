@@ -1,3 +1,4 @@
+import { NEURON_BACKWARD, NEURON_FORWARD } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32 } from './backend-io.js';
 import type { HeapKernelsProvider } from './heap-instance.js';
@@ -5,8 +6,7 @@ import { neuronBackwardInPlace, neuronForwardInPlace } from './neuron-in-place.j
 import { type NeuronOptions, neuronBackward, neuronForward, resolveNeuron } from './neurons.js';
 import type { KernelInstance } from './runtime.js';
 
-export const NEURON_FORWARD = 'SynaptogenNeuronForward' as const;
-export const NEURON_BACKWARD = 'SynaptogenNeuronBackward' as const;
+export { NEURON_BACKWARD, NEURON_FORWARD };
 
 function optionsFromAttrs(attrs: tf.NamedAttrMap | undefined): NeuronOptions {
   if (typeof attrs?.options !== 'string')

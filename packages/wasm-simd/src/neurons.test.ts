@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spikingNeuron } from './neuron-op.js';
+import { NEURON_FORWARD, spikingNeuron } from './neuron-op.js';
 import {
   type NeuronOptions,
   neuronBackward,
@@ -187,6 +187,33 @@ describe('fused multi-step neurons equal the op-by-op tfjs reference (cpu backen
       neuronForward(k, new Float32Array(4), 1, { kind: 'IF', surrogate: 'nope' as SurrogateName }),
     ).toThrow(/unknown surrogate 'nope'/);
     expect(() => spikingNeuron(tf.ones([4]), { kind: 'IF' })).toThrow(/\[T, N, \.\.\.\]/);
+  });
+
+  it('refuses a charge it does not implement, in one line, instead of running another neuron', async () => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const x = tf.ones([2, 4]);
+      // what a neuron package sends through the kernel attrs: an unknown kind, or LIF with an extra term
+      const forward = (options: object) => () =>
+        tf.engine().runKernel(NEURON_FORWARD, { x }, { options: JSON.stringify(options) });
+      for (const [options, message] of [
+        [
+          { kind: 'QIF', vThreshold: 1 },
+          /unknown charge kind "QIF"; the native kernel runs 'IF' and 'LIF' only/,
+        ],
+        [{ kind: undefined }, /unknown charge kind undefined/],
+        [{ kind: 'LIF', tau: 2, gain: 2 }, /unknown setting gain in a LIF description/],
+      ] as const) {
+        expect(forward(options)).toThrow(message);
+        try {
+          forward(options)();
+        } catch (e) {
+          expect((e as Error).message).not.toContain('\n');
+        }
+        expect(() => spikingNeuron(x, options as unknown as NeuronOptions)).toThrow(message);
+      }
+      x.dispose();
+    }
   });
 });
 

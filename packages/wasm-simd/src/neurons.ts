@@ -1,46 +1,20 @@
+import {
+  DEFAULT_SURROGATE_ALPHA,
+  type NeuronKernelOptions,
+  neuronKernelOptionsError,
+  SURROGATE_NAMES,
+  type SurrogateName,
+  surrogateId,
+} from '@synaptogen/contracts';
 import type { KernelInstance } from './runtime.js';
 import { splitRange } from './worker-pool.js';
 
-/** Surrogate spike-function names, as in @synaptogen/neurons (ids are the wasm kernel's). */
-export const SURROGATES = [
-  'atan',
-  'sigmoid',
-  'piecewiseQuadratic',
-  'piecewiseExp',
-  'softSign',
-  'superSpike',
-  'erf',
-  'rect',
-] as const;
-export type SurrogateName = (typeof SURROGATES)[number];
-
-const DEFAULT_ALPHA: Record<SurrogateName, number> = {
-  atan: 2,
-  sigmoid: 4,
-  piecewiseQuadratic: 1,
-  piecewiseExp: 1,
-  softSign: 2,
-  superSpike: 1,
-  erf: 2,
-  rect: 1,
-};
+/** Surrogate spike-function names in the kernels' id order (the contract's table). */
+export const SURROGATES: readonly SurrogateName[] = SURROGATE_NAMES;
+export type { SurrogateName };
 
 /** A spiking neuron with SpikingJelly semantics (defaults: τ = 2, V_th = 1, V_reset = 0, sigmoid(4)). */
-export interface NeuronOptions {
-  kind: 'IF' | 'LIF';
-  /** LIF membrane time constant, > 1 (default 2). */
-  tau?: number;
-  /** LIF: H = V + (X − (V − V_reset))/τ when true (default), else H = V − (V − V_reset)/τ + X. */
-  decayInput?: boolean;
-  vThreshold?: number;
-  /** A number: hard reset to it (default 0). null: soft reset (V = H − S·V_th). */
-  vReset?: number | null;
-  /** Cut the reset's S from the gradient (default false, as in SpikingJelly). */
-  detachReset?: boolean;
-  surrogate?: SurrogateName;
-  /** Surrogate sharpness α (default: SpikingJelly's per surrogate). */
-  alpha?: number;
-}
+export type NeuronOptions = NeuronKernelOptions;
 
 /** Options resolved to the kernel's numeric parameters. */
 export interface ResolvedNeuron {
@@ -54,9 +28,13 @@ export interface ResolvedNeuron {
   alpha: number;
 }
 
+/**
+ * Validates a neuron description and resolves it to the kernel's parameters. A charge this kernel
+ * does not implement (another kind, or settings it does not know) is refused, never approximated.
+ */
 export function resolveNeuron(o: NeuronOptions): ResolvedNeuron {
-  if (o.kind !== 'IF' && o.kind !== 'LIF')
-    throw new Error(`neuron: kind must be 'IF' or 'LIF', got ${String(o.kind)}`);
+  const refused = neuronKernelOptionsError(o as unknown as Record<string, unknown>);
+  if (refused) throw new Error(`neuron: ${refused}`);
   const tau = o.tau ?? 2;
   if (o.kind === 'LIF' && !(tau > 1)) throw new Error(`neuron: LIF tau must be > 1, got ${o.tau}`);
   const vth = o.vThreshold ?? 1;
@@ -67,10 +45,10 @@ export function resolveNeuron(o: NeuronOptions): ResolvedNeuron {
     throw new Error(`neuron: vReset must be a finite number or null (soft reset), got ${o.vReset}`);
   }
   const name = o.surrogate ?? 'sigmoid';
-  const surrogateId = SURROGATES.indexOf(name);
-  if (surrogateId < 0)
+  const id = surrogateId(name);
+  if (id < 0)
     throw new Error(`neuron: unknown surrogate '${name}', expected one of ${SURROGATES.join(', ')}`);
-  const alpha = o.alpha ?? DEFAULT_ALPHA[name];
+  const alpha = o.alpha ?? DEFAULT_SURROGATE_ALPHA[name];
   if (!(alpha > 0) || !Number.isFinite(alpha))
     throw new Error(`neuron: alpha must be a positive number, got ${o.alpha}`);
   return {
@@ -81,7 +59,7 @@ export function resolveNeuron(o: NeuronOptions): ResolvedNeuron {
     vReset: vReset ?? 0,
     soft: vReset === null,
     detachReset: o.detachReset ?? false,
-    surrogateId,
+    surrogateId: id,
     alpha,
   };
 }

@@ -1,3 +1,4 @@
+import { MAXPOOL_GRAD_FIRST_MAX } from '@synaptogen/contracts';
 import type * as tf from '@tensorflow/tfjs-core';
 import { backendIO, checkFloat32 } from './backend-io.js';
 import type { KernelInstance } from './runtime.js';
@@ -7,7 +8,7 @@ import type { KernelInstance } from './runtime.js';
  * `{ filterSize, strides }` (numbers; no padding), output dx shaped like x. `@synaptogen/nn`'s
  * max-pool layer can run it (when registered) instead of its composite of generic ops.
  */
-export const MAXPOOL_GRAD_FIRST = 'SynaptogenMaxPoolGradFirstMax' as const;
+export const MAXPOOL_GRAD_FIRST = MAXPOOL_GRAD_FIRST_MAX;
 
 export interface PoolGeometry {
   batch: number;

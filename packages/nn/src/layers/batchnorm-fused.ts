@@ -1,3 +1,4 @@
+import { BATCHNORM_TRAIN, BATCHNORM_TRAIN_GRAD } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface BatchNormTrainResult {
@@ -18,8 +19,8 @@ export interface BatchNormTrainResult {
  * `{ x, gamma, beta }`, attrs `{ eps }` → `[y, xhat, mean, variance, invStd]`; backward inputs
  * `{ dy, xhat, invStd, gamma }` → `[dx, dGamma, dBeta]`. Used when both are registered.
  */
-export const BATCHNORM_TRAIN_KERNEL = 'SynaptogenBatchNormTrain';
-export const BATCHNORM_TRAIN_GRAD_KERNEL = 'SynaptogenBatchNormTrainGrad';
+export const BATCHNORM_TRAIN_KERNEL = BATCHNORM_TRAIN;
+export const BATCHNORM_TRAIN_GRAD_KERNEL = BATCHNORM_TRAIN_GRAD;
 
 export function batchNormTrain(
   x: tf.Tensor,

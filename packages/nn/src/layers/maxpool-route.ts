@@ -1,3 +1,4 @@
+import { MAXPOOL_GRAD_FIRST_MAX } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -6,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * the last one instead; with binary spike inputs ties are the rule, so the choice changes training.
  */
 /** A backend's native first-maximum gradient (inputs dy, x; attrs filterSize, strides), e.g. `@synaptogen/wasm-simd`'s. */
-export const FIRST_MAX_KERNEL = 'SynaptogenMaxPoolGradFirstMax';
+export const FIRST_MAX_KERNEL = MAXPOOL_GRAD_FIRST_MAX;
 
 export function maxPool2dFirstMax(x: tf.Tensor4D, k: number): tf.Tensor4D {
   const f = tf.customGrad(((xi: tf.Tensor4D, save: tf.GradSaveFunc) => {

@@ -1,32 +1,29 @@
 import {
   type BaseNode,
-  IFNode,
-  LIFNode,
+  createNeuron,
   type LIFOptions,
   type NodeOptions,
-  ParametricLIFNode,
   type PLIFOptions,
 } from '@synaptogen/neurons';
 import type * as tf from '@tensorflow/tfjs-core';
 import { type ForwardContext, Module, type Signal } from '../module.js';
 
+/** A neuron added with `registerNeuron` (@synaptogen/neurons): its name and its factory's options. */
+export interface RegisteredNeuronSpec extends NodeOptions {
+  type: string;
+  [option: string]: unknown;
+}
+
 export type NeuronSpec =
   | ({ type: 'IF' } & NodeOptions)
   | ({ type: 'LIF' } & LIFOptions)
-  | ({ type: 'PLIF' } & PLIFOptions);
+  | ({ type: 'PLIF' } & PLIFOptions)
+  | RegisteredNeuronSpec;
 
+/** Builds the node of a spec, by its registered name (IF, LIF, PLIF or one added with `registerNeuron`). */
 export function createNode(spec: NeuronSpec): BaseNode {
   const { type, ...options } = spec;
-  switch (type) {
-    case 'IF':
-      return new IFNode({ ...options, stepMode: 'm' });
-    case 'LIF':
-      return new LIFNode({ ...options, stepMode: 'm' });
-    case 'PLIF':
-      return new ParametricLIFNode({ ...options, stepMode: 'm' });
-    default:
-      throw new Error(`unknown neuron type "${type}"; expected IF, LIF or PLIF`);
-  }
+  return createNeuron(type, { ...options, stepMode: 'm' });
 }
 
 /**

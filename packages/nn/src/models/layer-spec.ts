@@ -1,4 +1,4 @@
-import { type SurrogateName, surrogate } from '@synaptogen/neurons';
+import { neuronTypes, type SurrogateName, surrogate } from '@synaptogen/neurons';
 import { BatchNorm1d, BatchNorm2d } from '../layers/batchnorm.js';
 import { Conv2d } from '../layers/conv2d.js';
 import { GlobalAvgPool } from '../layers/global-pool.js';
@@ -16,7 +16,8 @@ import { Rng } from '../rng.js';
 
 /** A neuron as JSON: the surrogate by name and α (see `NeuronSpec`). */
 export interface NeuronSpecData {
-  type: 'IF' | 'LIF' | 'PLIF';
+  /** IF, LIF, PLIF or a name added with `registerNeuron`. */
+  type: 'IF' | 'LIF' | 'PLIF' | (string & {});
   vThreshold?: number;
   vReset?: number | null;
   detachReset?: boolean;
@@ -25,7 +26,12 @@ export interface NeuronSpecData {
   /** LIF: τ; PLIF: the initial τ₀ (its learned w is a parameter tensor). */
   tau?: number;
   decayInput?: boolean;
+  /** A registered neuron's own settings (numbers, strings, booleans, null), given to its factory. */
+  options?: Record<string, number | string | boolean | null>;
 }
+
+const BUILT_IN = new Set(['IF', 'LIF', 'PLIF']);
+const COMMON = new Set(['type', 'vThreshold', 'vReset', 'detachReset', 'surrogate', 'stepMode', 'fused']);
 
 /**
  * One layer of a `Sequential` as plain data: the model's architecture stored in a checkpoint. Input
@@ -65,7 +71,15 @@ export function neuronSpecData(n: Neuron): NeuronSpecData {
     surrogate: node.surrogate.name,
     surrogateAlpha: node.surrogate.alpha,
   };
-  if (n.spec.type !== 'IF') {
+  if (!BUILT_IN.has(n.spec.type)) {
+    const own = Object.entries(n.spec).filter(([key, v]) => !COMMON.has(key) && v !== undefined);
+    const notData = own.find(([, v]) => v !== null && !['number', 'string', 'boolean'].includes(typeof v));
+    if (notData)
+      throw new Error(
+        `neuron ${n.spec.type}: option ${notData[0]} is not a number, string, boolean or null, so the model cannot be stored as data`,
+      );
+    if (own.length) out.options = Object.fromEntries(own) as NeuronSpecData['options'];
+  } else if (n.spec.type !== 'IF') {
     out.tau = node.tau;
     out.decayInput = node.decayInput;
   }
@@ -73,12 +87,15 @@ export function neuronSpecData(n: Neuron): NeuronSpecData {
 }
 
 export function neuronSpec(d: NeuronSpecData): NeuronSpec {
-  const { type, surrogate: name, surrogateAlpha, tau, decayInput, ...common } = d;
+  const { type, surrogate: name, surrogateAlpha, tau, decayInput, options, ...common } = d;
   const sg = name ? { surrogate: surrogate(name, surrogateAlpha) } : {};
   if (type === 'IF') return { type, ...common, ...sg };
   if (type === 'LIF') return { type, ...common, ...sg, tau, decayInput };
   if (type === 'PLIF') return { type, ...common, ...sg, initTau: tau, decayInput };
-  throw new Error(`unknown neuron type "${type}"; expected IF, LIF or PLIF`);
+  if (neuronTypes().includes(type)) return { ...options, type, ...common, ...sg };
+  throw new Error(
+    `unknown neuron type "${type}"; expected one of ${neuronTypes().join(', ')} (register it with registerNeuron before loading)`,
+  );
 }
 
 /** The spec of one layer; throws for a layer kind that has no data form (register such models with `registerModel`). */

@@ -1,8 +1,9 @@
+import { ADAM_UPDATE } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPenalty, Optimizer, penalizedGradient } from './optimizer.js';
 
 /** Kernel name of the fused Adam step a backend may register (see `Adam.fused`). */
-export const ADAM_UPDATE = 'SynaptogenAdamUpdate';
+export { ADAM_UPDATE };
 
 export interface AdamOptions {
   lr?: number;
