@@ -1,27 +1,24 @@
 // Shared by the sca-* benchmarks: dense vs SCA training runs, SOP counting, inference timing.
 import { batches, type ImageDataset } from '@synaptogen/datasets/node';
 import {
+  backendInfo,
   Conv2d,
   createModel,
   type EpochMetrics,
-  initBackend,
   Linear,
   SGD,
   type Signal,
   type SpikingModel,
-  Trainer,
 } from '@synaptogen/nn';
-import { compactModel, SCA, type SCAOptions } from '@synaptogen/structure';
-import { useWasmSimd } from '@synaptogen/wasm-simd';
+import { compactModel, SCA, type SCAOptions, TrainingSession } from '@synaptogen/structure';
 import * as tf from '@tensorflow/tfjs-core';
+import { startBenchEngine } from '../engine.js';
 
-export async function startBackend(): Promise<{ backend: string; threads: number }> {
-  const backend = await initBackend({ backend: 'wasm' });
-  // default: stock tfjs-backend-wasm kernels (nn routes conv gradients through forward convs);
-  // SCA_SIMD=1 adds @synaptogen/wasm-simd (its fused neuron kernel fails on direct-encoded input for now)
-  if (process.env.SCA_SIMD !== '1') return { backend, threads: 1 };
-  const simd = await useWasmSimd();
-  return { backend, threads: simd.threads };
+/** The engine the CLI trains on (wasm + wasm-simd kernels; `pnpm bench --no-simd`: stock kernels). */
+export async function startBackend(simd = true): Promise<{ backend: string; threads: number }> {
+  await startBenchEngine({ simd });
+  const info = backendInfo();
+  return { backend: info?.backend ?? 'wasm', threads: info?.accelerator?.threads ?? 1 };
 }
 
 export interface RunSpec {
@@ -34,6 +31,8 @@ export interface RunSpec {
   /** null: dense. */
   sca: SCAOptions | null;
   augment: boolean;
+  /** L1 penalty on conv kernels (the SCA paper's 3e-5); default 0. */
+  l1?: number;
 }
 
 /**
@@ -45,6 +44,20 @@ export function scaVariants(base: RunSpec): [string, RunSpec][] {
     ['dense', base],
     ['sca', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'soft' } }],
     ['sca-hard', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'hard' } }],
+  ];
+  const only = process.env.SCA_VARIANTS?.split(',').map((s) => s.trim());
+  return only ? all.filter(([label]) => only.includes(label)) : all;
+}
+
+/**
+ * Dense and SCA keeping 30% (p = 0.7) and 50% (p = 0.5) of the channels, q = 0.1, the reference soft
+ * masks; SCA_VARIANTS="dense,sca-30" selects a subset.
+ */
+export function scaKeepVariants(base: RunSpec): [string, RunSpec][] {
+  const all: [string, RunSpec][] = [
+    ['dense', base],
+    ['sca-30', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'soft' } }],
+    ['sca-50', { ...base, sca: { sparsity: 0.5, regrow: 0.1, maskMode: 'soft' } }],
   ];
   const only = process.env.SCA_VARIANTS?.split(',').map((s) => s.trim());
   return only ? all.filter(([label]) => only.includes(label)) : all;
@@ -69,7 +82,7 @@ const inputShape = (ds: ImageDataset) =>
 export const testBatches = (ds: ImageDataset) =>
   batches(ds, { batchSize: 200, shuffle: false, normalize: normalizes(ds) });
 
-/** Trains from scratch with SGD (momentum 0.9), evaluating after every epoch. */
+/** Trains from scratch with SGD (momentum 0.9) through structure's TrainingSession, as the CLI does. */
 export async function trainRun(
   spec: RunSpec,
   train: ImageDataset,
@@ -83,12 +96,15 @@ export async function trainRun(
     classes: train.classes,
     seed: spec.seed,
   });
-  const params = new Map(model.namedParameters().filter(([, v]) => v.trainable));
-  const optimizer = new SGD(params, { lr: spec.lr, momentum: 0.9 });
-  const sca = spec.sca ? new SCA(spec.sca) : null;
-  sca?.attach(model, { tf, lr: spec.lr, seed: spec.seed });
-  sca?.setOptimizer(optimizer);
-  const trainer = new Trainer({ model, optimizer, hooks: sca ? [sca] : [] });
+  const session = new TrainingSession({
+    model,
+    learner: spec.sca ? new SCA(spec.sca) : undefined,
+    optimizer: (params) => new SGD(params, { lr: spec.lr, momentum: 0.9, l1: spec.l1 }),
+    lr: spec.lr,
+    seed: spec.seed,
+    totalSteps: spec.epochs * Math.ceil(train.count / spec.batchSize),
+  });
+  const { trainer } = session;
   const history = await trainer.fit({
     epochs: spec.epochs,
     train: (epoch) =>
@@ -111,8 +127,7 @@ export async function trainRun(
   log(`${label}: test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% on ${evaluation.samples} samples`);
   const c = compactModel(model);
   c.model.dispose();
-  sca?.dispose();
-  optimizer.dispose();
+  session.dispose({ model: false }); // the caller measures and saves the model
   const last = history.at(-1);
   return {
     history,

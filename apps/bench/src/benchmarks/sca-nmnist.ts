@@ -12,8 +12,8 @@ const env = (name: string, fallback: number) => (process.env[name] ? Number(proc
 export const scaNmnist: Benchmark = {
   name: 'sca-nmnist',
   description: 'N-MNIST (1000 real samples, event frames, 2 channels): SCA vs dense on a held-out 20%',
-  async run({ dataRoot, quick, log }) {
-    const { backend, threads } = await startBackend();
+  async run({ dataRoot, quick, log, simd }) {
+    const { backend, threads } = await startBackend(simd);
     const T = env('SCA_NMNIST_T', 5);
     const all = await loadDataset('nmnist', {
       dataDir: dataRoot,

@@ -15,9 +15,9 @@ import { compactModel, startBackend, testBatches, timePredict } from './sca-comm
 export const scaSpeedup: Benchmark = {
   name: 'sca-speedup',
   description: 'SCA compacted vs masked model: inference time on 200 real CIFAR-10 test images',
-  async run({ dataRoot, quick, log }) {
-    const { backend, threads } = await startBackend();
-    const dir = join(SCA_CIFAR_RUNS, 'sca');
+  async run({ dataRoot, quick, log, simd }) {
+    const { backend, threads } = await startBackend(simd);
+    const dir = join(SCA_CIFAR_RUNS, 'sca-30', 'seed1');
     const data = await loadCheckpoint(dir).catch((e: Error) => {
       throw new Error(`sca-speedup needs the SCA model of sca-cifar (run it first): ${e.message}`);
     });
