@@ -14,7 +14,8 @@ export const SCA_CIFAR_RUNS = resolve(fileURLToPath(import.meta.url), '../../run
 /**
  * CIFAR-10 (real files: the 10000 train images of data_batch_1, all 10000 test images) on the
  * `--preset sca-paper-2core` set-up: conv-small at full width (32-64-128 channels), T 4, SGD lr 0.05
- * momentum 0.9, L1 3e-5 on conv kernels, batch 64, crop + flip, 10 epochs; dense vs SCA keeping 30%
+ * momentum 0.9 (constant: the preset's ×0.1 step at epoch 7 is not applied here), L1 3e-5 on conv
+ * kernels, batch 64, crop + flip, 10 epochs; dense vs SCA keeping 30%
  * (p = 0.7) and 50% (p = 0.5) of the channels (q = 0.1, the reference soft masks), same model, seed
  * and data order, for each seed. Budget knobs: SCA_CIFAR_TRAIN, SCA_CIFAR_TEST, SCA_CIFAR_EPOCHS,
  * SCA_CIFAR_WIDTH, SCA_CIFAR_SEEDS ("1,2"); --quick: width 0.25, 2000 / 1000 images, 2 epochs, seed 1.
