@@ -118,14 +118,7 @@ export abstract class BaseNode {
     const h = this.pendingH;
     if (h) {
       this.pendingH = null;
-      this.setState(
-        tf.tidy(() => {
-          const s = tf.cast(tf.greaterEqual(h, this.vThreshold), 'float32');
-          return this.vReset === null
-            ? tf.sub(h, tf.mul(s, this.vThreshold))
-            : tf.add(tf.mul(s, this.vReset), tf.mul(tf.sub(1, s), h));
-        }),
-      );
+      this.setState(tf.tidy(() => this.fireAndReset(h).v));
       h.dispose();
     }
     return this.state;
@@ -283,13 +276,19 @@ export abstract class BaseNode {
     for (let t = 0; t < T; t++)
       tf.tidy(() => {
         const h = tf.reshape(tf.slice(tf.reshape(hAll, [T, m]), [t, 0], [1, m]), rest);
-        const s = tf.cast(tf.greaterEqual(h, this.vThreshold), 'float32');
-        const v =
-          this.vReset === null
-            ? tf.sub(h, tf.mul(s, this.vThreshold))
-            : tf.add(tf.mul(s, this.vReset), tf.mul(tf.sub(1, s), h));
+        const { s, v } = this.fireAndReset(h);
         for (const observer of watching) observer({ t, spike: s, v, h });
       });
+  }
+
+  /** S = (H ≥ V_th) and V after the reset, from H alone, as a native kernel computes them (no gradient). */
+  private fireAndReset(h: tf.Tensor): { s: tf.Tensor; v: tf.Tensor } {
+    const s = tf.cast(tf.greaterEqual(h, this.vThreshold), 'float32');
+    const v =
+      this.vReset === null
+        ? tf.sub(h, tf.mul(s, this.vThreshold))
+        : tf.add(tf.mul(s, this.vReset), tf.mul(tf.sub(1, s), h));
+    return { s, v };
   }
 
   private run(inputs: tf.Tensor[], watching: StepObserver[]): tf.Tensor {

@@ -35,32 +35,31 @@ export interface RunSpec {
   l1?: number;
 }
 
-/**
- * Dense, SCA with the reference's soft masks, and SCA with hard masks (p = 0.7, q = 0.1), all with the
- * same model, epochs, seed and data order; SCA_VARIANTS="dense,sca-hard" selects a subset.
- */
-export function scaVariants(base: RunSpec): [string, RunSpec][] {
-  const all: [string, RunSpec][] = [
-    ['dense', base],
-    ['sca', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'soft' } }],
-    ['sca-hard', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'hard' } }],
-  ];
+/** The runs SCA_VARIANTS="dense,sca-hard" names, or all of them. */
+function selected(all: [string, RunSpec][]): [string, RunSpec][] {
   const only = process.env.SCA_VARIANTS?.split(',').map((s) => s.trim());
   return only ? all.filter(([label]) => only.includes(label)) : all;
 }
 
 /**
- * Dense and SCA keeping 30% (p = 0.7) and 50% (p = 0.5) of the channels, q = 0.1, the reference soft
- * masks; SCA_VARIANTS="dense,sca-30" selects a subset.
+ * Dense, SCA with the reference's soft masks, and SCA with hard masks (p = 0.7, q = 0.1), all with the
+ * same model, epochs, seed and data order.
  */
+export function scaVariants(base: RunSpec): [string, RunSpec][] {
+  return selected([
+    ['dense', base],
+    ['sca', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'soft' } }],
+    ['sca-hard', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'hard' } }],
+  ]);
+}
+
+/** Dense and SCA keeping 30% (p = 0.7) and 50% (p = 0.5) of the channels, q = 0.1, the reference soft masks. */
 export function scaKeepVariants(base: RunSpec): [string, RunSpec][] {
-  const all: [string, RunSpec][] = [
+  return selected([
     ['dense', base],
     ['sca-30', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'soft' } }],
     ['sca-50', { ...base, sca: { sparsity: 0.5, regrow: 0.1, maskMode: 'soft' } }],
-  ];
-  const only = process.env.SCA_VARIANTS?.split(',').map((s) => s.trim());
-  return only ? all.filter(([label]) => only.includes(label)) : all;
+  ]);
 }
 
 export interface RunOutcome {
