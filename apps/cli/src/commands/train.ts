@@ -17,7 +17,7 @@ import {
   positiveUpTo,
   type TrainOptions,
 } from '../train/options.js';
-import { applyPreset, TRAIN_PRESETS } from '../train/presets.js';
+import { applyPreset, applyPresetLearnerFlags, TRAIN_PRESETS } from '../train/presets.js';
 import { Interrupted, runTraining } from '../train/run-training.js';
 
 export function registerTrain(program: Command): void {
@@ -186,7 +186,10 @@ with exit code 3, keeping the last good checkpoint.`,
     )
     .action(async (rawFlags: Record<string, unknown>, command: Command) => {
       const preset = rawFlags.preset ? applyPreset(String(rawFlags.preset), command, rawFlags) : rawFlags;
-      const flags = rawFlags.config ? applyConfigFile(String(rawFlags.config), command, preset) : preset;
+      const configured = rawFlags.config ? applyConfigFile(String(rawFlags.config), command, preset) : preset;
+      const flags = rawFlags.preset
+        ? applyPresetLearnerFlags(String(rawFlags.preset), command, configured)
+        : configured;
       const options = {
         ...flags,
         json: Boolean(flags.json),

@@ -26,4 +26,18 @@ describe('train --preset (built CLI, real CIFAR-10 files)', () => {
     expect(options).toMatchObject({ optimizer: 'sgd', lr: 0.05, momentum: 0.9, l1: 3e-5, batchSize: 64 });
     expect(options).toMatchObject({ trainLimit: 64, width: 0.25, timesteps: 1, augment: true });
   });
+
+  it('gives the dense baseline of the same set-up with --learner dense (the SCA options stay out)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'synaptogen-preset-')), 'run');
+    const r = cli(
+      ...['train', '--preset', 'sca-paper-2core', '--learner', 'dense', '--epochs', '1', '--train-limit', '64'],
+      ...['--test-limit', '64', '--width', '0.25', '--timesteps', '1', '--json', '--quiet', '--out', out],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
+    expect(summary).toMatchObject({ model: 'conv-small', learner: 'dense', learnerOptions: {} });
+    const options = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).meta.run.options;
+    expect(options).toMatchObject({ optimizer: 'sgd', lr: 0.05, l1: 3e-5, batchSize: 64 });
+    expect(options.sparsity).toBeUndefined();
+  });
 });

@@ -6,6 +6,12 @@ import { applyFlagValues } from './config-file.js';
 export interface TrainPreset {
   description: string;
   flags: Record<string, unknown>;
+  /**
+   * Options of the preset's own learner, applied only when the run uses that learner: `--preset
+   * sca-paper-2core --learner dense` is the same set-up without pruning (the dense baseline), not an
+   * error about options dense does not take.
+   */
+  learnerFlags?: Record<string, unknown>;
 }
 
 /**
@@ -14,12 +20,13 @@ export interface TrainPreset {
  * 100 epochs for 300 epochs, batch 64, crop + flip augmentation, L1 3e-5 on the conv kernels, SCA at
  * p = 0.7, q = 0.1.
  */
+/** SCA's p and q in the paper. */
+const SCA_PAPER_LEARNER = { sparsity: 0.7, regrow: 0.1 };
+
 const SCA_PAPER: Record<string, unknown> = {
   dataset: 'cifar10',
   model: 'sca-vgg16',
   learner: 'sca',
-  sparsity: 0.7,
-  regrow: 0.1,
   timesteps: 4,
   optimizer: 'sgd',
   lr: 0.01,
@@ -36,6 +43,7 @@ export const TRAIN_PRESETS: Record<string, TrainPreset> = {
   'sca-paper': {
     description: 'the SCA paper: VGG-16 SNN on CIFAR-10, T 4, SGD 0.01 momentum 0.9, L1 3e-5, 300 epochs',
     flags: SCA_PAPER,
+    learnerFlags: SCA_PAPER_LEARNER,
   },
   'sca-paper-2core': {
     description:
@@ -49,6 +57,7 @@ export const TRAIN_PRESETS: Record<string, TrainPreset> = {
       lr: 0.05,
       lrStep: 7,
     },
+    learnerFlags: SCA_PAPER_LEARNER,
   },
 };
 
@@ -64,4 +73,19 @@ export function applyPreset(
   if (!preset)
     throw new CliError(`--preset: unknown preset "${name}"; expected one of: ${PRESET_NAMES.join(', ')}`, 2);
   return applyFlagValues(`--preset ${name}`, preset.flags, command, flags);
+}
+
+/**
+ * The preset's learner options, after --config and the flags have been merged: only when the run
+ * still uses the preset's learner, and only for options neither of them set.
+ */
+export function applyPresetLearnerFlags(
+  name: string,
+  command: Command,
+  flags: Record<string, unknown>,
+): Record<string, unknown> {
+  const preset = TRAIN_PRESETS[name];
+  if (!preset?.learnerFlags || flags.learner !== preset.flags.learner) return flags;
+  const unset = Object.entries(preset.learnerFlags).filter(([key]) => flags[key] === undefined);
+  return applyFlagValues(`--preset ${name}`, Object.fromEntries(unset), command, flags);
 }
