@@ -30,8 +30,21 @@ describe('train --preset (built CLI, real CIFAR-10 files)', () => {
   it('gives the dense baseline of the same set-up with --learner dense (the SCA options stay out)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'synaptogen-preset-')), 'run');
     const r = cli(
-      ...['train', '--preset', 'sca-paper-2core', '--learner', 'dense', '--epochs', '1', '--train-limit', '64'],
-      ...['--test-limit', '64', '--width', '0.25', '--timesteps', '1', '--json', '--quiet', '--out', out],
+      ...['train', '--preset', 'sca-paper-2core', '--learner', 'dense', '--epochs', '1'],
+      ...[
+        '--train-limit',
+        '64',
+        '--test-limit',
+        '64',
+        '--width',
+        '0.25',
+        '--timesteps',
+        '1',
+        '--json',
+        '--quiet',
+        '--out',
+        out,
+      ],
     );
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
