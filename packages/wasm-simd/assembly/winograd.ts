@@ -412,9 +412,11 @@ function dyRow(o: usize, xiBytes: usize, r: i32, t0: v128, t1: v128, half: v128)
 }
 
 /**
- * Accumulates this thread's share of the 16 sums into c ([16][cin][cout8], zeroed by the caller):
- * tiles of the forward output grid (oh × ow) claimed `nt` at a time. Per thread: a (16·nt·cin floats),
- * b (16·nt·cout8), patch (16·cin), zeros (cout, all 0). cin and cout multiples of 4.
+ * The 16 sums ([16][cin][cout8]) of the forward output grid's tiles, block by block: the threads
+ * claim whole blocks of `perBlock` tiles (a multiple of `nt`) and block k accumulates, tiles in
+ * order, into its own sums at c + k·16·cin·cout8 (zeroed by the caller, who adds the blocks in
+ * order): the result does not depend on which thread ran which block. Per thread: a (16·nt·cin
+ * floats), b (16·nt·cout8), patch (16·cin), zeros (cout, all 0). cin and cout multiples of 4.
  */
 export function winogradFilterGradRange(
   x: usize,
@@ -427,6 +429,7 @@ export function winogradFilterGradRange(
   counter: usize,
   tiles: i32,
   nt: i32,
+  perBlock: i32,
   h: i32,
   w: i32,
   cin: i32,
@@ -442,12 +445,17 @@ export function winogradFilterGradRange(
   const aXi = (<usize>nt * <usize>cin) << 2;
   const bXi = (<usize>nt * <usize>cout8) << 2;
   const cXi = (<usize>cin * <usize>cout8) << 2;
-  for (let t0 = claim(counter, nt); t0 < tiles; t0 = claim(counter, nt)) {
-    const n = min(nt, tiles - t0);
-    winogradInput(x, a, patch, t0, n, aXi, 16, <usize>n, h, w, cin, th, tw, padTop, padLeft);
-    filterGradDy(dy, b, zeros, t0, n, bXi, oh, ow, cout, th, tw);
-    for (let xi = 0; xi < 16; xi++) {
-      gemmAtB(a + <usize>xi * aXi, b + <usize>xi * bXi, c + <usize>xi * cXi, cin, cout8, n);
+  const blocks = (tiles + perBlock - 1) / perBlock;
+  for (let k = claim(counter, 1); k < blocks; k = claim(counter, 1)) {
+    const sums = c + <usize>k * 16 * cXi;
+    const last = min(tiles, (k + 1) * perBlock);
+    for (let t0 = k * perBlock; t0 < last; t0 += nt) {
+      const n = min(nt, last - t0);
+      winogradInput(x, a, patch, t0, n, aXi, 16, <usize>n, h, w, cin, th, tw, padTop, padLeft);
+      filterGradDy(dy, b, zeros, t0, n, bXi, oh, ow, cout, th, tw);
+      for (let xi = 0; xi < 16; xi++) {
+        gemmAtB(a + <usize>xi * aXi, b + <usize>xi * bXi, sums + <usize>xi * cXi, cin, cout8, n);
+      }
     }
   }
 }

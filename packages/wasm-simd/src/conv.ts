@@ -1,3 +1,4 @@
+import { allocPartials, partialBlocks, sumPartials } from './partial-blocks.js';
 import type { KernelInstance } from './runtime.js';
 
 /** NHWC conv geometry with explicit padding (what tfjs' computeConv2DInfo resolves). */
@@ -294,7 +295,7 @@ function winogradConv(
   return result;
 }
 
-/** Filter gradient by Winograd F(3×3, 2×2) (assembly/winograd.ts): per-thread sums, then one transform. */
+/** Filter gradient by Winograd F(3×3, 2×2) (assembly/winograd.ts): block sums added in order (partial-blocks.ts), then one transform. */
 function winogradFilterGrad(
   k: KernelInstance,
   x: Float32Array,
@@ -315,27 +316,38 @@ function winogradFilterGrad(
   const dyPtr = k.put(dy);
   const zerosPtr = k.alloc(cout);
   e.zero(zerosPtr, Math.ceil(cout / 4) * 16);
+  const sumFloats = 16 * cin * cout8;
+  const { blocks, perBlock } = partialBlocks(tiles, threads, sumFloats, nt);
   const counter = k.counter(0);
-  const sums: number[] = [];
+  const sums = allocPartials(k, blocks, sumFloats);
   const jobs = [];
   for (let t = 0; t < threads; t++) {
     const aPtr = k.alloc(16 * nt * cin);
     const bPtr = k.alloc(16 * nt * cout8);
-    const cPtr = k.alloc(16 * cin * cout8);
     const patchPtr = k.alloc(16 * cin);
-    e.zero(cPtr, 16 * cin * cout8 * 4);
-    sums.push(cPtr);
     jobs.push({
       fn: 'winogradFilterGradRange' as const,
-      args: [xPtr, dyPtr, aPtr, bPtr, cPtr, patchPtr, zerosPtr, counter, tiles, nt, g.inH, g.inW, cin].concat(
-        [g.outH, g.outW, cout, g.padTop, g.padLeft],
-      ),
+      args: [
+        xPtr,
+        dyPtr,
+        aPtr,
+        bPtr,
+        sums,
+        patchPtr,
+        zerosPtr,
+        counter,
+        tiles,
+        nt,
+        perBlock,
+        g.inH,
+        g.inW,
+      ].concat([cin, g.outH, g.outW, cout, g.padTop, g.padLeft]),
     });
   }
   k.parallel(jobs);
-  for (let t = 1; t < threads; t++) e.addInto(sums[0], sums[t], 16 * cin * cout8);
+  sumPartials(k, sums, blocks, sumFloats);
   const dwPtr = k.alloc(9 * cin * cout);
-  e.winogradFilterGradOut(sums[0], dwPtr, cin, cout);
+  e.winogradFilterGradOut(sums, dwPtr, cin, cout);
   result.set(k.f32(dwPtr, 9 * cin * cout));
   return result;
 }

@@ -1,4 +1,5 @@
 import { type ConvGeometry, type ConvOptions, winogradUsed } from './conv.js';
+import { allocPartials, partialBlocks, sumPartials } from './partial-blocks.js';
 import type { KernelInstance } from './runtime.js';
 
 /**
@@ -122,8 +123,8 @@ function channelMajor(g: ConvGeometry): boolean {
 }
 
 /**
- * The channel-major filter gradient (assembly/spike-filter.ts): images split over the threads, each
- * with its own dW partial and event-list scratch.
+ * The channel-major filter gradient (assembly/spike-filter.ts): blocks of images claimed by the
+ * threads (each thread with its own event-list scratch), summed deterministically (partial-blocks.ts).
  */
 function filterChannelMajor(
   k: KernelInstance,
@@ -159,14 +160,12 @@ function filterChannelMajor(
   const wLen = g.kH * g.kW * g.inC * g.outC;
   const work = ones * g.kH * g.kW * g.outC;
   const threads = Math.max(1, Math.min(k.threads, g.batch, Math.floor(work / MIN_EVENT_WORK_PER_THREAD)));
-  // images claimed one at a time by whichever thread is free, each into its own dW partial
+  // blocks of images claimed whole by whichever thread is free, each block into its own dW partial
+  const { blocks, perBlock } = partialBlocks(g.batch, threads, wLen);
   const counter = k.counter(0);
-  const partials: number[] = [];
+  const dw = allocPartials(k, blocks, wLen);
   const jobs = [];
   for (let t = 0; t < threads; t++) {
-    const dw = k.alloc(wLen);
-    k.exports.zero(dw, Math.ceil(wLen / 4) * 16);
-    partials.push(dw);
     const lists = k.alloc(g.inC * (g.inH * g.inW + 1));
     jobs.push({
       fn: 'spikeFilterChannelsRange' as const,
@@ -177,6 +176,7 @@ function filterChannelMajor(
         lists,
         counter,
         g.batch,
+        perBlock,
         g.inH,
         g.inW,
         hp,
@@ -191,8 +191,8 @@ function filterChannelMajor(
     });
   }
   k.parallel(jobs);
-  for (let t = 1; t < threads; t++) k.exports.addInto(partials[0], partials[t], wLen);
-  out.set(k.f32(partials[0], wLen));
+  sumPartials(k, dw, blocks, wLen);
+  out.set(k.f32(dw, wLen));
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,5 +87,26 @@ describe('synaptogen runs on the wasm-simd kernels by default', () => {
     const stock = run('--out', join(dir, 'stock'), '--no-simd');
     // Winograd and the spike kernels sum in another order: equal up to float rounding over two steps
     expect(Math.abs(fast.trainLoss - stock.trainLoss) / stock.trainLoss).toBeLessThan(2e-3);
+  });
+
+  it('the same seed gives the same bits twice on two threads (conv gradients summed in a fixed order)', () => {
+    const dir = tmp();
+    const run = (name: string) => {
+      const r = cli(
+        ...['train', '--dataset', 'cifar10', '--model', 'conv-small', '--optimizer', 'sgd', '--lr', '0.05'],
+        ...['--train-limit', '256', '--batch-size', '64', '--test-limit', '100', '--seed', '3'],
+        ...['--json', '--quiet', '--out', join(dir, name)],
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const weights = readdirSync(join(dir, name)).find((f) => f.startsWith('weights'));
+      return { summary: summaryOf(r.stdout), weights: readFileSync(join(dir, name, weights as string)) };
+    };
+    const a = run('a');
+    const b = run('b');
+    // conv-small at full width runs the Winograd and spike-event filter gradients on both threads
+    expect(a.summary.engine.accelerator.threads).toBeGreaterThanOrEqual(2);
+    expect(b.summary.trainLoss).toBe(a.summary.trainLoss);
+    expect(b.summary.testAccuracy).toBe(a.summary.testAccuracy);
+    expect(b.weights.equals(a.weights)).toBe(true);
   });
 });
