@@ -1,17 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Adam, type Batch, createModel } from '@synaptogen/nn';
 import { createLearner, TrainingSession } from '@synaptogen/structure';
+import { runTrainCli } from '../cli-run.js';
 import { startBenchEngine } from '../engine.js';
 import { peerDir, torchAvailable } from '../peer.js';
 import { type BenchContext, type Benchmark, type BenchRecord, median } from '../record.js';
 import { realBatch } from './wasm-common.js';
-
-// bundled into apps/bench/dist/run.js: the CLI is built next door
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../cli/dist/bin.js');
 
 /** The README's main job: one epoch of Grad R (α = 0.05, p = 0.95) on the full MNIST training set. */
 const MAIN_JOB = [
@@ -35,35 +30,16 @@ interface CliRun {
   engine: unknown;
 }
 
-/** `synaptogen train ... --json` through the built CLI, as a user runs it. */
 function runCli(args: string[], ctx: BenchContext): CliRun {
-  const out = mkdtempSync(join(tmpdir(), 'synaptogen-main-job-'));
-  try {
-    const t0 = performance.now();
-    const r = spawnSync(
-      process.execPath,
-      [CLI, 'train', ...args, '--json', '--quiet', '--out', join(out, 'run')],
-      {
-        encoding: 'utf8',
-        env: { ...process.env, SYNAPTOGEN_DATA: ctx.dataRoot },
-        maxBuffer: 1 << 26,
-      },
-    );
-    const wallSeconds = (performance.now() - t0) / 1000;
-    if (r.status !== 0)
-      throw new Error(`main-job: synaptogen train failed (${r.status}): ${r.stderr.trim()}`);
-    const s = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
-    return {
-      samplesPerSecond: s.samplesPerSecond,
-      trainSeconds: s.trainSeconds,
-      wallSeconds,
-      testAccuracy: s.testAccuracy,
-      connectivity: s.connectivity,
-      engine: s.engine,
-    };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  const s = runTrainCli(args, ctx, 'main-job');
+  return {
+    samplesPerSecond: s.samplesPerSecond,
+    trainSeconds: s.trainSeconds,
+    wallSeconds: s.wallSeconds,
+    testAccuracy: s.testAccuracy,
+    connectivity: s.connectivity,
+    engine: s.engine,
+  };
 }
 
 interface PeerRun {

@@ -62,6 +62,23 @@ export function scaKeepVariants(base: RunSpec): [string, RunSpec][] {
   ]);
 }
 
+/**
+ * The practitioner's SCA schedule (issue 15's named options, all off in the paper's reference): one
+ * dense epoch, the sparsity ramped over the next two, masks that keep masked filters and their
+ * γ-gradients so channels can regrow, and the last two epochs fine-tuned on the frozen structure.
+ */
+export const SCA_PRACTICE: SCAOptions = {
+  maskMode: 'regrowable',
+  warmup: 1,
+  rampEpochs: 2,
+  finetuneEpochs: 2,
+};
+
+/** SCA options as `synaptogen train` flags (--learner-option key=value, JSON values). */
+export function scaCliFlags(options: SCAOptions): string[] {
+  return Object.entries(options).flatMap(([k, v]) => ['--learner-option', `${k}=${JSON.stringify(v)}`]);
+}
+
 export interface RunOutcome {
   history: EpochMetrics[];
   testAccuracy: number;
@@ -210,18 +227,6 @@ export function timePredict(model: SpikingModel, x: tf.Tensor, repeats: number):
   }
   times.sort((a, b) => a - b);
   return times[times.length >> 1];
-}
-
-/** A subset of a dataset by sample indices (held-out splits of the 1000 N-MNIST samples). */
-export function subset(ds: ImageDataset, indices: readonly number[]): ImageDataset {
-  const size = (ds.timesteps ?? 1) * ds.channels * ds.height * ds.width;
-  const images = new (ds.images.constructor as { new (n: number): Uint8Array | Float32Array })(
-    indices.length * size,
-  );
-  indices.forEach((s, i) => {
-    images.set(ds.images.subarray(s * size, (s + 1) * size), i * size);
-  });
-  return { ...ds, images, labels: Uint8Array.from(indices, (s) => ds.labels[s]), count: indices.length };
 }
 
 export { compactModel };
