@@ -276,6 +276,8 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
       add(path, { type: m.kind, params: poolParams(m.kernelSize), metadata: {} });
       spikes = false;
     } else if (m instanceof GlobalAvgPool) {
+      // the mean as one AvgPool2d over the whole map (not SumPool2d → Scale(1/HW): two nodes, and a
+      // product instead of the division tools and the importer pair with AvgPool2d)
       const [c, h, w] = shape;
       add(path, {
         type: 'AvgPool2d',
