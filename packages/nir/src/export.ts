@@ -12,6 +12,7 @@ import {
   type Module,
   Neuron,
   neuronSpecData,
+  PreActBlock,
   Scale,
   type SpikingModel,
   SumPool2d,
@@ -31,6 +32,7 @@ import {
   writeNir,
 } from './graph.js';
 import { hwcToChw, linearFromNhwc } from './layout.js';
+import { residualSumNode, standaloneBatchNormNode } from './residual-export.js';
 
 export interface ExportNirOptions {
   /** Seconds per time step: LIF τ in NIR is τ(steps) · dt (default 1e-3, 1 ms, Norse's default). */
@@ -64,13 +66,16 @@ interface Pending {
   outputs: number;
   params: Record<string, NdArray | string>;
   metadata: Metadata;
+  /** The nodes whose outputs it reads (several: their sum). */
+  inputs: string[];
 }
 
 /**
  * Converts a model to a NIR graph: Input → one node per layer → Output, in PyTorch layouts (CHW,
- * weights [out, in, ...]). See the package README for how each layer maps (BatchNorm folded, max
+ * weights [out, in, ...]); a pre-activation residual block becomes its own nodes, the shortcut a second
+ * edge into the block's sum node. See the package README for how each layer maps (BatchNorm folded, max
  * pooling of spikes as SumPool2d → Threshold, LIF τ scaled by dt, ...). Throws NirUnsupportedError
- * naming the layer for what NIR cannot express exactly (soft reset, residual blocks, ...).
+ * naming the layer for what NIR cannot express exactly (soft reset, nested containers, ...).
  */
 export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): NirGraph {
   const dt = options.dt ?? DEFAULT_DT;
@@ -79,7 +84,9 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
   const roundTrip = options.roundTrip ?? true;
   const cfg = model.config;
   const nodes = new Map<string, NirNode>();
-  const order: string[] = [];
+  const edges: [string, string][] = [];
+  /** The node the next layer reads. */
+  let last = 'input';
   const sparsity: Record<string, NdArray> = {};
   const inputShape = cfg.inputShape.length === 4 ? cfg.inputShape.slice(1) : [...cfg.inputShape];
   /** Current signal shape in NIR layout (CHW or [features]). */
@@ -91,9 +98,10 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
   let spikes = cfg.inputShape.length === 4;
   let dropoutBefore: number | null = null;
 
-  const add = (name: string, node: NirNode) => {
+  const add = (name: string, node: NirNode, inputs = [last]) => {
     nodes.set(name, node);
-    order.push(name);
+    for (const from of inputs) edges.push([from, name]);
+    last = name;
   };
   const flush = () => {
     if (!pending) return;
@@ -114,8 +122,84 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
       type = 'Affine';
       params.bias = array(bias, [p.outputs]);
     }
-    add(p.name, { type, params, metadata: p.metadata });
+    add(p.name, { type, params, metadata: p.metadata }, p.inputs);
     pending = null;
+  };
+  /** Folds a BatchNorm into the pending Linear/Conv2d (keeping the unfolded parts for re-import). */
+  const foldInto = (p: Pending, m: BatchNorm) => {
+    const bn = {
+      gamma: f32(m.weight),
+      beta: f32(m.bias),
+      mean: f32(m.runningMean),
+      variance: f32(m.runningVar),
+      eps: m.eps,
+    };
+    if (roundTrip) {
+      p.metadata.synaptogen_batchnorm = JSON.stringify({ type: m.kind, eps: m.eps, momentum: m.momentum });
+      p.metadata.synaptogen_weight = array(Float32Array.from(p.weight), p.weightShape);
+      if (p.bias) p.metadata.synaptogen_bias = array(Float32Array.from(p.bias), [p.outputs]);
+      p.metadata.synaptogen_bn_weight = array(bn.gamma, [p.outputs]);
+      p.metadata.synaptogen_bn_bias = array(bn.beta, [p.outputs]);
+      p.metadata.synaptogen_bn_running_mean = array(bn.mean, [p.outputs]);
+      p.metadata.synaptogen_bn_running_var = array(bn.variance, [p.outputs]);
+    }
+    const folded = foldBatchNorm(p.weight, p.bias, bn);
+    p.weight = folded.weight;
+    p.bias = folded.bias;
+  };
+  /** A Conv2d reading `input` of shape [C, H, W] (NIR layout), waiting for a BatchNorm; sets `shape` to its output. */
+  const convPending = (name: string, m: Conv2d, input: string, path = name): Pending => {
+    const [kh, kw, cin, cout] = m.weight.shape;
+    const [c, h, w] = shape;
+    if (shape.length !== 3 || c !== cin)
+      unsupported(path, m, `expects ${cin} channels, its input has shape [${shape}]`);
+    const o = (n: number) => Math.floor((n + 2 * m.padding - kh) / m.stride) + 1;
+    shape = [cout, o(h), o(w)];
+    spikes = false;
+    return {
+      name,
+      kind: 'Conv2d',
+      weight: hwcToChw(f32(m.weight), [kh, kw, cin, cout]),
+      weightShape: [cout, cin, kh, kw],
+      bias: m.bias ? f32(m.bias) : null,
+      outputs: cout,
+      params: {
+        input_shape: ints([h, w]),
+        stride: ints([m.stride, m.stride]),
+        padding: ints([m.padding, m.padding]),
+        dilation: ints([1, 1]),
+        groups: scalar(1),
+      },
+      metadata: {},
+      inputs: [input],
+    };
+  };
+  /** A pre-activation block: its nodes under `path.`, the sum of conv2 and the shortcut in node `path`. */
+  const block = (path: string, m: PreActBlock) => {
+    const blockInput = last;
+    const inputShape = [...shape];
+    add(`${path}.bn1`, standaloneBatchNormNode(m.bn1, shape, roundTrip));
+    add(`${path}.sn1`, neuronNode(m.sn1, shape, dt, roundTrip, `${path}.sn1`));
+    const activated = last;
+    pending = convPending(`${path}.conv1`, m.conv1, activated);
+    foldInto(pending, m.bn2);
+    flush();
+    add(`${path}.sn2`, neuronNode(m.sn2, shape, dt, roundTrip, `${path}.sn2`));
+    pending = convPending(`${path}.conv2`, m.conv2, last);
+    flush();
+    const main = last;
+    let skip = blockInput;
+    if (m.shortcut) {
+      const outShape = shape;
+      shape = inputShape;
+      pending = convPending(`${path}.shortcut`, m.shortcut, activated);
+      flush();
+      skip = last;
+      if (shape.join() !== outShape.join())
+        unsupported(path, m, `shortcut gives [${shape}], the residual branch [${outShape}]`);
+    }
+    add(path, residualSumNode(shape), [main, skip]);
+    spikes = false;
   };
   const unsupported = (path: string, m: Module, why: string): never => {
     throw new NirUnsupportedError(`${m.kind} at ${path}: ${why}`);
@@ -123,29 +207,8 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
 
   for (const [i, m] of model.body.layers.entries()) {
     const path = `body.${i}`;
-    if (m instanceof BatchNorm) {
-      if (!pending)
-        unsupported(path, m, 'does not follow a Conv2d or Linear, so it cannot be folded into one');
-      const p = pending as Pending;
-      const bn = {
-        gamma: f32(m.weight),
-        beta: f32(m.bias),
-        mean: f32(m.runningMean),
-        variance: f32(m.runningVar),
-        eps: m.eps,
-      };
-      if (roundTrip) {
-        p.metadata.synaptogen_batchnorm = JSON.stringify({ type: m.kind, eps: m.eps, momentum: m.momentum });
-        p.metadata.synaptogen_weight = array(Float32Array.from(p.weight), p.weightShape);
-        if (p.bias) p.metadata.synaptogen_bias = array(Float32Array.from(p.bias), [p.outputs]);
-        p.metadata.synaptogen_bn_weight = array(bn.gamma, [p.outputs]);
-        p.metadata.synaptogen_bn_bias = array(bn.beta, [p.outputs]);
-        p.metadata.synaptogen_bn_running_mean = array(bn.mean, [p.outputs]);
-        p.metadata.synaptogen_bn_running_var = array(bn.variance, [p.outputs]);
-      }
-      const folded = foldBatchNorm(p.weight, p.bias, bn);
-      p.weight = folded.weight;
-      p.bias = folded.bias;
+    if (m instanceof BatchNorm && pending) {
+      foldInto(pending, m);
       continue;
     }
     flush();
@@ -166,34 +229,19 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
         outputs: outF,
         params: {},
         metadata: {},
+        inputs: [last],
       };
       shape = [outF];
       flattenedFrom = null;
       spikes = false;
     } else if (m instanceof Conv2d) {
-      const [kh, kw, cin, cout] = m.weight.shape;
-      const [c, h, w] = shape;
-      if (shape.length !== 3 || c !== cin)
-        unsupported(path, m, `expects ${cin} channels, its input has shape [${shape}]`);
-      pending = {
-        name: path,
-        kind: 'Conv2d',
-        weight: hwcToChw(f32(m.weight), [kh, kw, cin, cout]),
-        weightShape: [cout, cin, kh, kw],
-        bias: m.bias ? f32(m.bias) : null,
-        outputs: cout,
-        params: {
-          input_shape: ints([h, w]),
-          stride: ints([m.stride, m.stride]),
-          padding: ints([m.padding, m.padding]),
-          dilation: ints([1, 1]),
-          groups: scalar(1),
-        },
-        metadata: {},
-      };
-      const o = (n: number) => Math.floor((n + 2 * m.padding - kh) / m.stride) + 1;
-      shape = [cout, o(h), o(w)];
+      pending = convPending(path, m, last);
+    } else if (m instanceof BatchNorm) {
+      // after a sum or a neuron there is nothing to fold into: a per-channel affine node of its own
+      add(path, standaloneBatchNormNode(m, shape, roundTrip));
       spikes = false;
+    } else if (m instanceof PreActBlock) {
+      block(path, m);
     } else if (m instanceof Neuron) {
       add(path, neuronNode(m, shape, dt, roundTrip, path));
       spikes = true;
@@ -228,6 +276,8 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
       add(path, { type: m.kind, params: poolParams(m.kernelSize), metadata: {} });
       spikes = false;
     } else if (m instanceof GlobalAvgPool) {
+      // the mean as one AvgPool2d over the whole map (not SumPool2d → Scale(1/HW): two nodes, and a
+      // product instead of the division tools and the importer pair with AvgPool2d)
       const [c, h, w] = shape;
       add(path, {
         type: 'AvgPool2d',
@@ -274,18 +324,17 @@ export function exportNir(model: SpikingModel, options: ExportNirOptions = {}): 
       add(path, { type: 'Scale', params: { scale: array(data, [...shape]) }, metadata: {} });
       spikes = false;
     } else {
-      unsupported(path, m, 'has no NIR form here (residual blocks and nested containers are not exported)');
+      unsupported(path, m, 'has no NIR form here (nested containers are not exported)');
     }
   }
   flush();
 
-  // Input → layers → Output, one chain
+  // Input → layers → Output
   const all = new Map<string, NirNode>();
   all.set('input', { type: 'Input', params: { shape: ints(inputShape) }, metadata: {} });
   for (const [k, v] of nodes) all.set(k, v);
   all.set('output', { type: 'Output', params: { shape: ints(shape) }, metadata: {} });
-  const chain = ['input', ...order, 'output'];
-  const edges = chain.slice(1).map((to, k) => [chain[k], to] as [string, string]);
+  edges.push([last, 'output']);
   const { layers: _layers, ...config } = cfg;
   const metadata: Metadata = {
     source: 'synaptogen',

@@ -11,6 +11,7 @@ import { NirGraphError, NirUnsupportedError } from './errors.js';
 import { type BatchNormValues, foldBatchNorm } from './fold.js';
 import { type Metadata, type NdArray, type NirGraph, type NirNode, readNir } from './graph.js';
 import { chwToHwc, linearToNhwc } from './layout.js';
+import { matchResidualBlock, RESIDUAL_SHAPE, type ResidualBlockNodes } from './residual-match.js';
 
 export interface ImportNirOptions {
   /** Seconds per time step, to turn LIF τ (seconds) into steps (default: the graph's `dt` metadata, else 1e-3). */
@@ -64,9 +65,9 @@ export function importNirBytes(bytes: Uint8Array, options: ImportNirOptions = {}
 
 /**
  * Builds a synaptogen model from a feed-forward NIR graph (a chain Input → ... → Output of Affine,
- * Linear, Conv2d, IF, LIF, SumPool2d, AvgPool2d, Flatten, Scale, Threshold). Anything else — recurrence,
- * branches, other primitives, per-neuron parameters that differ — is refused with a one-line error
- * naming the node.
+ * Linear, Conv2d, IF, LIF, SumPool2d, AvgPool2d, Flatten, Scale, Threshold, with pre-activation
+ * residual blocks as `PreActBlock`s). Anything else — recurrence, other branches, other primitives,
+ * per-neuron parameters that differ — is refused with a one-line error naming the node.
  */
 export function importNir(graph: NirGraph, options: ImportNirOptions = {}): ImportedNir {
   return new Importer(graph, options).run();
@@ -76,6 +77,10 @@ interface Tensor {
   data: Float32Array;
   shape: number[];
 }
+
+/** One step of the path from Input to Output: a node, or a residual block of several. */
+type Step = string | ResidualBlockNodes;
+type BatchNormFull = BatchNormValues & { type: string; momentum: number };
 
 class Importer {
   private readonly file?: string;
@@ -109,15 +114,21 @@ class Importer {
 
   run(): ImportedNir {
     const chain = this.chain();
-    const input = this.graph.nodes.get(chain[0])!;
-    const inShape = this.intArray(chain[0], input, 'shape');
+    const first = chain[0] as string;
+    const input = this.graph.nodes.get(first)!;
+    const inShape = this.intArray(first, input, 'shape');
     if (inShape.length !== 1 && inShape.length !== 3)
-      this.unsupported(chain[0], `Input shape [${inShape}]: expected [features] or [C, H, W]`);
+      this.unsupported(first, `Input shape [${inShape}]: expected [features] or [C, H, W]`);
     this.shape = inShape;
     this.spikes = false;
     let output: number[] = [];
     for (let k = 1; k < chain.length; k++) {
-      const name = chain[k];
+      const step = chain[k];
+      if (typeof step !== 'string') {
+        this.residualBlock(step);
+        continue;
+      }
+      const name = step;
       const node = this.graph.nodes.get(name)!;
       if (node.type === 'Output') {
         output = this.intArray(name, node, 'shape');
@@ -128,7 +139,8 @@ class Importer {
           );
         break;
       }
-      const next = this.graph.nodes.get(chain[k + 1]);
+      const after = chain[k + 1];
+      const next = typeof after === 'string' ? this.graph.nodes.get(after) : undefined;
       if (this.node(name, node, next)) k++; // the next node was merged into this one
       this.from = name;
     }
@@ -169,8 +181,11 @@ class Importer {
 
   // ---------------------------------------------------------------- topology
 
-  /** The node names from Input to Output; refuses cycles, branches and merges, naming the node. */
-  private chain(): string[] {
+  /**
+   * The path from Input to Output, node by node, with residual blocks as one step each; refuses
+   * cycles and other branches and merges, naming the node.
+   */
+  private chain(): Step[] {
     const { nodes, edges } = this.graph;
     for (const [name, n] of nodes) {
       if (!KNOWN.includes(n.type))
@@ -196,25 +211,50 @@ class Importer {
     const inputs = [...nodes].filter(([, n]) => n.type === 'Input').map(([k]) => k);
     if (inputs.length !== 1)
       this.unsupported(inputs[1] ?? '/', `the graph has ${inputs.length} Input nodes; expected 1`);
-    const order = [inputs[0]];
+    const steps: Step[] = [inputs[0]];
+    const seen = new Set([inputs[0]]);
     for (let cur = inputs[0]; nodes.get(cur)!.type !== 'Output'; ) {
       const next = outs.get(cur) ?? [];
       if (next.length === 0) this.graphError(cur, 'has no outgoing edge and is not an Output node');
-      if (next.length > 1) this.unsupported(cur, `branches to ${next.join(', ')}; only chains are imported`);
-      const [to] = next;
-      const from = ins.get(to) ?? [];
-      if (from.length > 1)
-        this.unsupported(to, `sums the inputs ${from.join(', ')}; only chains are imported`);
-      order.push(to);
-      cur = to;
+      const merges = (ins.get(next[0]) ?? []).length > 1;
+      if (next.length === 1 && !merges) {
+        steps.push(next[0]);
+        seen.add(next[0]);
+        cur = next[0];
+        continue;
+      }
+      // the names on the path right before `cur` (a projection block starts two nodes earlier)
+      const before: string[] = [];
+      for (let k = steps.length - 2; k >= 0 && before.length < 2; k--) {
+        const s = steps[k];
+        before.unshift(typeof s === 'string' ? s : s.sum);
+        if (typeof s !== 'string') break;
+      }
+      const block = next.length === 2 ? matchResidualBlock(cur, before, outs, ins) : null;
+      if (!block) {
+        if (next.length > 1)
+          this.unsupported(
+            cur,
+            `branches to ${next.join(', ')}; only chains and ${RESIDUAL_SHAPE} are imported`,
+          );
+        this.unsupported(
+          next[0],
+          `sums the inputs ${(ins.get(next[0]) ?? []).join(', ')}; only chains and ${RESIDUAL_SHAPE} are imported`,
+        );
+      }
+      const b = block as ResidualBlockNodes;
+      if (b.shortcut) steps.splice(steps.length - 2, 2); // bn1 and sn1 belong to the block
+      steps.push(b);
+      for (const n of [b.bn1, b.sn1, b.conv1, b.sn2, b.conv2, b.shortcut, b.sum]) if (n) seen.add(n);
+      cur = b.sum;
     }
-    const unused = [...nodes.keys()].filter((k) => !order.includes(k));
+    const unused = [...nodes.keys()].filter((k) => !seen.has(k));
     if (unused.length) this.unsupported(unused[0], 'is not on the path from Input to Output');
-    for (const name of order) {
+    for (const name of seen) {
       const reason = NOT_MAPPED[nodes.get(name)!.type];
       if (reason) this.unsupported(name, `(${nodes.get(name)!.type}): ${reason}`);
     }
-    return order;
+    return steps;
   }
 
   // ---------------------------------------------------------------- parameters
@@ -334,6 +374,10 @@ class Importer {
   }
 
   private linear(name: string, node: NirNode) {
+    if (this.shape.length === 1 && this.standaloneBatchNorm(name, node, 'BatchNorm1d')) {
+      this.spikes = false;
+      return;
+    }
     const w = this.param(name, node, 'weight');
     if (w.shape.length !== 2)
       this.unsupported(name, `(${node.type}) weight of shape [${w.shape}]; expected [out, in]`);
@@ -380,7 +424,8 @@ class Importer {
     this.spikes = false;
   }
 
-  private conv(name: string, node: NirNode) {
+  /** A Conv2d node's parameters, checked against the current input shape. */
+  private convParts(name: string, node: NirNode) {
     const w = this.param(name, node, 'weight');
     if (w.shape.length !== 4)
       this.graphError(name, `(Conv2d) weight of shape [${w.shape}]; expected [out, in, kh, kw]`);
@@ -405,32 +450,202 @@ class Importer {
     const biasArr = node.params.bias === undefined ? null : this.param(name, node, 'bias');
     if (biasArr && product(biasArr.shape) !== cout)
       this.graphError(name, `(Conv2d) bias has ${product(biasArr.shape)} values for ${cout} channels`);
-    const bias = biasArr?.data.some((v) => v !== 0) ? Float32Array.from(biasArr.data) : null;
-    const weight = Float32Array.from(w.data);
-    const restored = this.restoreBatchNorm(
-      name,
-      node,
-      weight,
-      biasArr ? Float32Array.from(biasArr.data) : null,
-      [cout, cin, kh, kw],
-    );
-    const hasBias = restored ? restored.bias !== null : bias !== null;
+    const o = (n: number) => Math.floor((n + 2 * padding - k) / stride) + 1;
+    const outShape = [cout, o(h), o(wd)];
+    if (outShape.some((d) => d < 1)) this.graphError(name, `(Conv2d) output [${outShape}] is empty`);
+    return {
+      weight: Float32Array.from(w.data),
+      shape: [cout, cin, kh, kw],
+      /** As stored (zeros included), or null when the node has none. */
+      storedBias: biasArr ? Float32Array.from(biasArr.data) : null,
+      /** Null when absent or all zeros. */
+      bias: biasArr?.data.some((v) => v !== 0) ? Float32Array.from(biasArr.data) : null,
+      cin,
+      cout,
+      k,
+      stride,
+      padding,
+      outShape,
+    };
+  }
+
+  private conv(name: string, node: NirNode) {
+    if (this.standaloneBatchNorm(name, node, 'BatchNorm2d')) return;
+    const p = this.convParts(name, node);
+    const { cin, cout, k, stride, padding } = p;
+    const restored = this.restoreBatchNorm(name, node, p.weight, p.storedBias, p.shape);
+    const hasBias = restored ? restored.bias !== null : p.bias !== null;
     const i = this.push(
       name,
       { type: 'Conv2d', outChannels: cout, kernelSize: k, stride, padding, bias: hasBias },
       `Conv2d(${cin}→${cout}, k${k} s${stride} p${padding})`,
     );
     this.tensors.set(`body.${i}.weight`, {
-      data: chwToHwc(restored?.weight ?? weight, [cout, cin, kh, kw]),
-      shape: [kh, kw, cin, cout],
+      data: chwToHwc(restored?.weight ?? p.weight, p.shape),
+      shape: [k, k, cin, cout],
     });
-    const b = restored ? restored.bias : bias;
+    const b = restored ? restored.bias : p.bias;
     if (b) this.tensors.set(`body.${i}.bias`, { data: b, shape: [cout] });
     if (restored) this.pushBatchNorm(name, restored.bn, 'BatchNorm2d');
-    const o = (n: number) => Math.floor((n + 2 * padding - k) / stride) + 1;
-    this.shape = [cout, o(h), o(wd)];
-    if (this.shape.some((d) => d < 1)) this.graphError(name, `(Conv2d) output [${this.shape}] is empty`);
+    this.shape = p.outShape;
     this.spikes = false;
+  }
+
+  /**
+   * A pre-activation residual block (see `matchResidualBlock`) as one `PreActBlock`: its BatchNorms
+   * come back from synaptogen's metadata when they fold to exactly the node weights, else as the
+   * per-channel affine the nodes compute (mean 0, variance 1 − ε).
+   */
+  private residualBlock(b: ResidualBlockNodes) {
+    const node = (n: string) => this.graph.nodes.get(n)!;
+    const fail = (n: string, msg: string): never =>
+      this.unsupported(n, `(${node(n).type}) in the residual block after node "${b.input}": ${msg}`);
+    const conv = (n: string, k: number, padding: number) => {
+      if (node(n).type !== 'Conv2d') fail(n, `expected a Conv2d ${k}×${k}`);
+      const p = this.convParts(n, node(n));
+      if (p.k !== k || p.padding !== padding)
+        fail(
+          n,
+          `kernel ${p.k}, padding ${p.padding}; a PreActBlock has ${k}×${k} convs with padding ${padding}`,
+        );
+      return p;
+    };
+    const neuron = (n: string) => {
+      if (node(n).type !== 'IF' && node(n).type !== 'LIF') fail(n, 'expected an IF or LIF neuron');
+      const out = this.neuronSpec(n, node(n));
+      if (out.gain !== 1) fail(n, `input gain r = ${out.gain}; only r = 1 is imported inside a block`);
+      return out;
+    };
+    if (this.shape.length !== 3)
+      this.graphError(
+        b.bn1,
+        `a residual block needs an input [C, H, W], node "${this.from}" gives [${this.shape}]`,
+      );
+    const inShape = [...this.shape];
+    const cin = inShape[0];
+
+    const p1 = conv(b.bn1, 1, 0);
+    const affine = p1.stride === 1 && p1.cout === cin ? this.perChannelAffine(b.bn1, node(b.bn1), cin) : null;
+    if (!affine) fail(b.bn1, 'expected a 1×1 stride-1 Conv2d with a diagonal weight (the BatchNorm)');
+    const { scale, shift } = affine as { scale: Float32Array; shift: Float32Array };
+    const bn1 =
+      this.restoreBatchNorm(b.bn1, node(b.bn1), scale, shift, [cin], ones(cin))?.bn ??
+      affineBatchNorm(scale, shift);
+    this.from = b.bn1;
+    const sn1 = neuron(b.sn1);
+    this.from = b.sn1;
+    const c1 = conv(b.conv1, 3, 1);
+    const restored = this.restoreBatchNorm(b.conv1, node(b.conv1), c1.weight, c1.storedBias, c1.shape);
+    if (restored?.bias) fail(b.conv1, 'has a bias before its BatchNorm; a PreActBlock conv has none');
+    const bn2 = restored?.bn ?? affineBatchNorm(ones(c1.cout), c1.storedBias ?? new Float32Array(c1.cout));
+    this.shape = c1.outShape;
+    this.from = b.conv1;
+    const sn2 = neuron(b.sn2);
+    if (JSON.stringify(sn2.spec) !== JSON.stringify(sn1.spec))
+      fail(b.sn2, `differs from node "${b.sn1}"; the two neurons of a PreActBlock are alike`);
+    this.from = b.sn2;
+    const c2 = conv(b.conv2, 3, 1);
+    if (c2.stride !== 1 || c2.bias) fail(b.conv2, 'expected stride 1 and no bias');
+    let shortcut: Float32Array | null = null;
+    if (b.shortcut) {
+      this.shape = inShape;
+      this.from = b.sn1;
+      const sc = conv(b.shortcut, 1, 0);
+      if (sc.stride !== c1.stride || sc.cout !== c2.cout || sc.bias)
+        fail(b.shortcut, `expected stride ${c1.stride}, ${c2.cout} channels and no bias`);
+      shortcut = chwToHwc(sc.weight, sc.shape);
+    } else if (c2.outShape.join() !== inShape.join())
+      fail(b.sum, `adds [${c2.outShape}] to the block input [${inShape}]; the shapes must agree`);
+
+    const i = this.push(
+      b.bn1,
+      {
+        type: 'PreActBlock',
+        midChannels: c1.cout,
+        outChannels: c2.cout,
+        stride: c1.stride,
+        neuron: sn1.spec,
+      },
+      `PreActBlock(${cin}→${c1.cout}→${c2.cout}, stride ${c1.stride})`,
+    );
+    const at = `body.${i}`;
+    for (const [n, part] of [
+      [b.sn1, 'sn1'],
+      [b.conv1, 'conv1 (+ bn2)'],
+      [b.sn2, 'sn2'],
+      [b.conv2, 'conv2'],
+      [b.shortcut, 'shortcut'],
+    ] as const)
+      if (n) this.mapping.push(`${n} (${node(n).type}) -> ${at}.${part}`);
+    this.setBatchNorm(`${at}.bn1`, bn1);
+    this.tensors.set(`${at}.conv1.weight`, {
+      data: chwToHwc(restored?.weight ?? c1.weight, c1.shape),
+      shape: [3, 3, cin, c1.cout],
+    });
+    this.setBatchNorm(`${at}.bn2`, bn2);
+    this.tensors.set(`${at}.conv2.weight`, {
+      data: chwToHwc(c2.weight, c2.shape),
+      shape: [3, 3, c1.cout, c2.cout],
+    });
+    if (shortcut) this.tensors.set(`${at}.shortcut.weight`, { data: shortcut, shape: [1, 1, cin, c2.cout] });
+    if (sn1.plifW) this.tensors.set(`${at}.sn1.w`, sn1.plifW);
+    if (sn2.plifW) this.tensors.set(`${at}.sn2.w`, sn2.plifW);
+
+    // the sum node: an identity Scale (synaptogen's export) is the block's own sum, anything else reads it
+    this.shape = c2.outShape;
+    this.from = b.conv2;
+    const sum = node(b.sum);
+    const s = sum.params.scale;
+    if (
+      sum.type === 'Scale' &&
+      typeof s === 'object' &&
+      product(s.shape) === product(this.shape) &&
+      s.data.every((v) => v === 1)
+    )
+      this.mapping.push(`${b.sum} (Scale of ones) -> the sum of ${at}`);
+    else {
+      this.mapping.push(`${b.sum} (${sum.type}) reads the sum of ${at}`);
+      this.node(b.sum, sum, undefined);
+    }
+    this.spikes = false;
+    this.from = b.sum;
+  }
+
+  /**
+   * A BatchNorm that synaptogen exported on its own (a diagonal 1×1 Conv2d or Affine, see
+   * `standaloneBatchNormNode`) and whose metadata folds to exactly its weights: pushed as the
+   * BatchNorm. False for any other node.
+   */
+  private standaloneBatchNorm(name: string, node: NirNode, type: 'BatchNorm1d' | 'BatchNorm2d'): boolean {
+    if (node.metadata.synaptogen_layer !== type) return false;
+    const c = this.shape[0];
+    const affine = this.perChannelAffine(name, node, c);
+    if (!affine) return false;
+    const restored = this.restoreBatchNorm(name, node, affine.scale, affine.shift, [c], ones(c));
+    if (!restored) return false;
+    this.pushBatchNorm(name, restored.bn, type);
+    return true;
+  }
+
+  /** s and t of a node computing s·x + t per channel (a diagonal weight), or null. */
+  private perChannelAffine(
+    name: string,
+    node: NirNode,
+    c: number,
+  ): { scale: Float32Array; shift: Float32Array } | null {
+    const w = this.param(name, node, 'weight');
+    const square = w.shape[0] === c && w.shape[1] === c && product(w.shape) === c * c;
+    if (!square) return null;
+    const scale = new Float32Array(c);
+    for (let i = 0; i < c; i++)
+      for (let j = 0; j < c; j++) {
+        const v = w.data[i * c + j];
+        if (i === j) scale[i] = v;
+        else if (v !== 0) return null;
+      }
+    const b = node.params.bias === undefined ? null : this.param(name, node, 'bias');
+    if (b && product(b.shape) !== c) return null;
+    return { scale, shift: b ? Float32Array.from(b.data) : new Float32Array(c) };
   }
 
   /**
@@ -444,10 +659,12 @@ class Importer {
     weight: Float32Array,
     bias: Float32Array | null,
     shape: number[],
+    /** The weight before folding when the metadata does not carry it (a standalone BatchNorm: ones). */
+    unfolded?: Float32Array,
   ): {
     weight: Float32Array;
     bias: Float32Array | null;
-    bn: BatchNormValues & { type: string; momentum: number };
+    bn: BatchNormFull;
   } | null {
     const m = node.metadata;
     if (typeof m.synaptogen_batchnorm !== 'string') return null;
@@ -461,7 +678,7 @@ class Importer {
       const v = m[k] as NdArray | undefined;
       return v && typeof v === 'object' && 'data' in v ? Float32Array.from(v.data as Float32Array) : null;
     };
-    const raw = arr('synaptogen_weight');
+    const raw = unfolded ?? arr('synaptogen_weight');
     const gamma = arr('synaptogen_bn_weight');
     const beta = arr('synaptogen_bn_bias');
     const mean = arr('synaptogen_bn_running_mean');
@@ -500,11 +717,15 @@ class Importer {
       { type, eps: bn.eps, momentum: bn.momentum },
       `${type} (unfolded from metadata)`,
     );
+    this.setBatchNorm(`body.${i}`, bn);
+  }
+
+  private setBatchNorm(at: string, bn: BatchNormValues) {
     const n = bn.gamma.length;
-    this.tensors.set(`body.${i}.weight`, { data: bn.gamma, shape: [n] });
-    this.tensors.set(`body.${i}.bias`, { data: bn.beta, shape: [n] });
-    this.tensors.set(`body.${i}.runningMean`, { data: bn.mean, shape: [n] });
-    this.tensors.set(`body.${i}.runningVar`, { data: bn.variance, shape: [n] });
+    this.tensors.set(`${at}.weight`, { data: bn.gamma, shape: [n] });
+    this.tensors.set(`${at}.bias`, { data: bn.beta, shape: [n] });
+    this.tensors.set(`${at}.runningMean`, { data: bn.mean, shape: [n] });
+    this.tensors.set(`${at}.runningVar`, { data: bn.variance, shape: [n] });
   }
 
   private dropout(m: Metadata) {
@@ -514,6 +735,18 @@ class Importer {
   }
 
   private neuron(name: string, node: NirNode) {
+    const { spec, gain, plifW } = this.neuronSpec(name, node);
+    if (gain !== 1) this.scaleInput(name, gain);
+    const i = this.push(name, { type: 'Neuron', neuron: spec }, `${spec.type} neuron`);
+    if (plifW) this.tensors.set(`body.${i}.w`, plifW);
+    this.spikes = true;
+  }
+
+  /** The synaptogen neuron of an IF or LIF node and its input gain r (1: none). */
+  private neuronSpec(
+    name: string,
+    node: NirNode,
+  ): { spec: NeuronSpecData; gain: number; plifW: Tensor | null } {
     const vThreshold = this.uniform(name, node, 'v_threshold');
     const vReset = node.params.v_reset === undefined ? 0 : this.uniform(name, node, 'v_reset');
     const r = this.uniform(name, node, 'r');
@@ -547,12 +780,12 @@ class Importer {
           Math.abs((saved.tau ?? 0) - (spec.tau ?? 0)) <= 1e-9 * (spec.tau ?? 1)))
     )
       spec = saved;
-    if (gain !== 1) this.scaleInput(name, gain);
-    const i = this.push(name, { type: 'Neuron', neuron: spec }, `${spec.type} neuron`);
     const w = node.metadata.synaptogen_plif_w as NdArray | undefined;
-    if (spec.type === 'PLIF' && w && typeof w === 'object' && 'data' in w)
-      this.tensors.set(`body.${i}.w`, { data: Float32Array.from(w.data as Float32Array), shape: [] });
-    this.spikes = true;
+    const plifW =
+      spec.type === 'PLIF' && w && typeof w === 'object' && 'data' in w
+        ? { data: Float32Array.from(w.data as Float32Array), shape: [] }
+        : null;
+    return { spec, gain, plifW };
   }
 
   /** τ in steps and the input gain of an LI or LIF node (Euler's step of τ·dv/dt = v_leak − v + r·I). */
@@ -679,6 +912,26 @@ function fileStem(file: string | undefined): string | undefined {
     .pop()
     ?.replace(/\.[^.]*$/, '');
   return base || undefined;
+}
+
+const ones = (n: number) => new Float32Array(n).fill(1);
+
+const EPS = 1e-5;
+/**
+ * A BatchNorm computing s·x + t: mean 0 and variance 1 − ε, which in float32 makes √(var + ε) exactly 1
+ * (for the default ε), so γ = s and β = t pass through unchanged.
+ */
+function affineBatchNorm(scale: Float32Array, shift: Float32Array): BatchNormFull {
+  const c = scale.length;
+  return {
+    gamma: scale,
+    beta: shift,
+    mean: new Float32Array(c),
+    variance: new Float32Array(c).fill(Math.fround(1 - EPS)),
+    eps: EPS,
+    type: 'BatchNorm2d',
+    momentum: 0.1,
+  };
 }
 
 function num(v: Metadata[string] | undefined): number | undefined {

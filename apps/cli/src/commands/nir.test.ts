@@ -27,6 +27,7 @@ const PAPER = path.resolve(REPO, '../shared/peer/nir/paper');
 const SINABS = path.join(PAPER, '02_cnn/cnn_sinabs.nir');
 const mlp = path.join(tmp, 'mlp');
 const custom = path.join(tmp, 'custom');
+const resnet = path.join(tmp, 'preresnet');
 
 const json = (r: { code: number | null; stdout: string; stderr: string }) => {
   expect(r.code, r.stderr).toBe(0);
@@ -52,6 +53,18 @@ beforeAll(async () => {
     );
   await saveCheckpoint(mlp, model.config, modelTensors(model), { run: { options: { dataset: 'mnist' } } });
   model.dispose();
+  // a small Pre-ResNet-18 (residual blocks) with trained-looking BatchNorm statistics
+  const res = createModel('preresnet18', { width: 0.125, seed: 5 });
+  tf.tidy(() => {
+    for (const [, m] of res.namedModules())
+      if (m instanceof BatchNorm2d) {
+        const n = m.numFeatures;
+        m.runningMean.assign(tf.randomUniform([n], -0.3, 0.3, 'float32', 6));
+        m.runningVar.assign(tf.randomUniform([n], 0.3, 1.5, 'float32', 7));
+      }
+  });
+  await saveCheckpoint(resnet, res.config, modelTensors(res), { dataset: 'cifar10' });
+  res.dispose();
   // a model that is not in the zoo: its checkpoint carries the architecture
   const rng = new Rng(4);
   const body = new Sequential([
@@ -114,6 +127,34 @@ describe('synaptogen export / import / eval (built, run by node)', () => {
     const b = json(cli('eval', back, '--samples', '200', '--json', '-q'));
     expect(a.testSamples).toBe(200);
     expect(b).toMatchObject({ testSamples: 200, testAccuracy: a.testAccuracy, correct: a.correct });
+  });
+
+  it('preresnet18: export (residual sums as two edges into one node) → reference nir.read → import → eval gives the same results', () => {
+    const file = path.join(tmp, 'preresnet.nir');
+    const e = json(cli('export', resnet, '--format', 'nir', '--out', file, '--json'));
+    const types = e.nodes.map((n: { type: string }) => n.type);
+    expect(types.filter((t: string) => t === 'Scale')).toHaveLength(8); // one sum per block
+    expect(Object.keys(e.sparsity)).toContain('body.3.shortcut');
+    const py = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import nir, sys; g = nir.read(sys.argv[1]); print(sum(1 for a, b in g.edges if b == "body.3"), len(g.nodes))',
+        file,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONPATH: path.resolve(REPO, '../shared/peer/nir') },
+      },
+    );
+    if (py.status === 0 || process.env.CI) expect(py.stdout.trim(), py.stderr).toBe(`2 ${types.length}`);
+    const back = path.join(tmp, 'preresnet-back');
+    const i = json(cli('import', file, '--out', back, '--dataset', 'cifar10', '--json'));
+    expect(i.model).toBe('preresnet18');
+    const a = json(cli('eval', resnet, '--samples', '64', '--json', '-q'));
+    const b = json(cli('eval', back, '--samples', '64', '--json', '-q'));
+    expect(a.testSamples).toBe(64);
+    expect(b).toMatchObject({ testSamples: 64, testAccuracy: a.testAccuracy, correct: a.correct });
   });
 
   it('the NIR paper CNN (Sinabs) classifies real N-MNIST recordings with 1 ms frames, and costs', () => {
