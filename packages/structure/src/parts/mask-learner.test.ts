@@ -119,7 +119,7 @@ describe('MaskLearner', () => {
       return {
         t,
         getState: () => new Map([['count', t as tf.Tensor]]),
-        setState: (s: ReadonlyMap<string, tf.Tensor>) => t.assign(s.get('count') as tf.Tensor),
+        setState: (s: ReadonlyMap<string, tf.Tensor>) => t.assign(s.get('count') as tf.Scalar),
         dispose: () => t.dispose(),
       };
     };

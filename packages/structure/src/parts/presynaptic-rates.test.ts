@@ -34,7 +34,7 @@ describe('PresynapticRates', () => {
       for (let i = 0; i < s.length; i++) sum[i % 800] += s[i] / n;
       records++;
     });
-    const optimizer = new Adam(model.namedParameters(), { lr: 1e-3 });
+    const optimizer = new Adam(new Map(model.namedParameters()), { lr: 1e-3 });
     const trainer = new Trainer({ model, optimizer });
     trainer.trainStep(mnist[0]);
     trainer.trainStep(mnist[1]);
@@ -45,7 +45,8 @@ describe('PresynapticRates', () => {
     const rate = tf.tidy(() => (rates.of('body.3.weight') as tf.Tensor).dataSync());
     const expected = Array.from(sum, (x) => x / records);
     expect(expected.some((r) => r > 0)).toBe(true);
-    rate.forEach((r, i) => expect(r, `input ${i}`).toBeCloseTo(expected[i], 5));
+    const worst = Math.max(...Array.from(rate, (r, i) => Math.abs(r - expected[i])));
+    expect(worst).toBeLessThan(1e-6);
 
     // the state restores into another copy of the model; reset forgets
     const other = createModel('gradr-mnist-mlp', { T: 4, seed: 1 });
