@@ -265,7 +265,7 @@ try {
       ['firing-rate-pruner', 0.8],
     ])
       step(
-        `cli: npx synaptogen train --learner ./${example}/index.js reaches connectivity ${1 - target}`,
+        `cli: npx synaptogen train --learner ./${example}/index.js reaches connectivity ${(1 - target).toFixed(2)}`,
         () => {
           mkdirSync(join(cli, example));
           for (const f of ['index.js', 'package.json'])
