@@ -3,7 +3,8 @@
 // temporary projects OUTSIDE the workspace with npm, and runs them there.
 //   mnist-loop: only @synaptogen/neurons, nn, datasets, wasm-simd + tfjs; trains on real MNIST and checks it learns.
 //   dvs-frames: only @synaptogen/datasets (no tfjs at all); turns a real DVS128 recording into frames.
-//   cli: @synaptogen/cli from its tarball; `npx synaptogen --help` and `npx @synaptogen/cli train` on real MNIST.
+//   cli: @synaptogen/cli from its tarball; `npx synaptogen --help` and `npx @synaptogen/cli train` on real MNIST;
+//        the learner-plugin and firing-rate-pruner examples as plugin files beside it (`--learner ./…/index.js`).
 //   gradient skew: @synaptogen/neurons beside another minor version of tfjs-core warns once, naming both.
 // Needs built packages (`pnpm build`), npm, the data root ($SYNAPTOGEN_DATA, default ../shared/data) and the
 // npm registry or npm's cache for tfjs. Exit 0 when both examples pass.   node scripts/check-examples.mjs [--keep]
@@ -257,6 +258,51 @@ try {
         `     test accuracy ${summary.testAccuracy}, connectivity ${summary.connectivity}, engine ${summary.engine?.accelerator?.name ?? summary.engine?.backend ?? '?'}`,
       );
     });
+    // the example learner plugins, as files beside the installed CLI: they import nothing and build on the
+    // parts the CLI hands them (MaskLearner...), so the CLI's tarball alone must carry them
+    for (const [example, target] of [
+      ['learner-plugin', 0.75],
+      ['firing-rate-pruner', 0.8],
+    ])
+      step(
+        `cli: npx synaptogen train --learner ./${example}/index.js reaches connectivity ${(1 - target).toFixed(2)}`,
+        () => {
+          mkdirSync(join(cli, example));
+          for (const f of ['index.js', 'package.json'])
+            copyFileSync(join(root, 'apps/examples', example, f), join(cli, example, f));
+          const out = run(
+            'npx',
+            [
+              '--no-install',
+              'synaptogen',
+              'train',
+              '--learner',
+              `./${example}/index.js`,
+              '--target-sparsity',
+              String(target),
+              '--train-limit',
+              '800',
+              '--batch-size',
+              '16',
+              '--test-limit',
+              '200',
+              '--json',
+              '--quiet',
+              '--out',
+              `run-${example}`,
+            ],
+            { cwd: cli, env: { ...process.env, SYNAPTOGEN_DATA: dataRoot } },
+          );
+          const summary = JSON.parse(out.trim().split('\n').at(-1));
+          if (Math.abs(summary.connectivity - (1 - target)) > 0.005)
+            throw new Error(`connectivity ${summary.connectivity}, expected ${1 - target}`);
+          if (!Number.isFinite(summary.testAccuracy))
+            throw new Error(`test accuracy ${summary.testAccuracy}`);
+          console.log(
+            `     ${summary.learner}: connectivity ${summary.connectivity}, test accuracy ${summary.testAccuracy}`,
+          );
+        },
+      );
     step('cli: npx synaptogen report writes the HTML report of that run', () => {
       run('npx', ['--no-install', 'synaptogen', 'report', 'run', '--quiet'], { cwd: cli });
       const html = readFileSync(join(cli, 'run', 'report.html'), 'utf8');

@@ -1,5 +1,6 @@
 import type { Optimizer, SpikingModel, TrainingHooks } from '@synaptogen/nn';
 import type * as tf from '@tensorflow/tfjs-core';
+import type * as parts from './parts/index.js';
 
 /** Connectivity of one prunable weight tensor. */
 export interface LayerConnectivity {
@@ -83,11 +84,18 @@ export interface StructureLearner extends TrainingHooks {
 /** Builds a learner from user options (validated by the learner, with clear errors). */
 export type LearnerFactory = (options: Record<string, unknown>) => StructureLearner;
 
+/**
+ * The host's `@synaptogen/structure/parts` (MaskLearner, schedules, scores, PresynapticRates), handed
+ * to a plugin's `create` so that a plugin file needs no dependencies and runs on the host's copy.
+ */
+export type LearnerParts = typeof parts;
+
 /** What a plugin module exports (as `default` or `learner`): a name and a factory. */
 export interface LearnerPlugin {
   name: string;
   description?: string;
-  create: LearnerFactory;
+  /** Builds the learner from the user's options; `parts` are the host's mask-learner parts. */
+  create(options: Record<string, unknown>, parts: LearnerParts): StructureLearner;
   /** Set to replace a learner of the same name (a built-in such as "gradr"); without it that is refused. */
   override?: boolean;
 }

@@ -17,6 +17,7 @@ export type {
   AttachContext,
   LayerConnectivity,
   LearnerFactory,
+  LearnerParts,
   LearnerPlugin,
   LearnerReport,
   LearnerState,
@@ -27,6 +28,14 @@ export { Dense } from './dense.js';
 export { GRADR_UPDATE, GradR, type GradROptions } from './gradr.js';
 export { cubicSparsity, type MagnitudeOptions, MagnitudePruning } from './magnitude.js';
 export { LearnerOptionError, OptionReader } from './options.js';
+// the parts a mask learner is made of; the rest (schedules, scores, activity) on '@synaptogen/structure/parts'
+export {
+  MaskLearner,
+  type MaskLearnerSpec,
+  type ScoreContext,
+  type SparsitySchedule,
+  type WeightScore,
+} from './parts/index.js';
 export {
   assertLearner,
   assertReport,

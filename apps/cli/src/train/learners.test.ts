@@ -2,12 +2,50 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectSameTensors, cli as run, summaryOf, timeless, trainAndSignal } from './test-run-helpers.js';
+import {
+  checkpointTensors,
+  expectSameTensors,
+  manifestOf,
+  cli as run,
+  summaryOf,
+  timeless,
+  trainAndSignal,
+} from './test-run-helpers.js';
 
 const cli = (args: string[], cwd?: string) => run(args, { cwd });
 const tmp = () => mkdtempSync(join(tmpdir(), 'synaptogen-learners-'));
 
 const small = ['--train-limit', '640', '--test-limit', '200', '--quiet'];
+
+/** A checkpoint's float32 tensors by name (without the `model/`, `learner/` prefixes kept apart). */
+function floats(dir: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [name, bytes] of checkpointTensors(dir))
+    out.set(
+      name,
+      new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    );
+  return out;
+}
+
+/** For each prunable weight: its mask's kept count, and whether every masked weight is exactly 0. */
+function maskedWeights(dir: string, layers: string[]) {
+  const t = floats(dir);
+  return layers.map((layer) => {
+    const w = t.get(`model/${layer}`) as Float32Array;
+    const mask = t.get(`learner/mask/${layer}`) as Float32Array;
+    let kept = 0;
+    let nonzero = 0;
+    let maskedNonzero = 0;
+    for (let i = 0; i < w.length; i++) {
+      if (mask[i] === 1) kept++;
+      else if (mask[i] !== 0) throw new Error(`${layer}: mask entry ${mask[i]} is not 0 or 1`);
+      if (w[i] !== 0) nonzero++;
+      if (mask[i] === 0 && w[i] !== 0) maskedNonzero++;
+    }
+    return { layer, total: w.length, kept, nonzero, maskedNonzero };
+  });
+}
 
 describe('synaptogen train with structure learners', () => {
   it('rejects bad learner input with one clear line', () => {
@@ -135,6 +173,71 @@ describe('synaptogen train with structure learners', () => {
     );
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(summaryOf(resumed.stdout).connectivity).toBe(s.connectivity);
+    expect(Number.isFinite(s.testAccuracy)).toBe(true);
+    // the checkpoint's masks hold the reported connectivity and really zero the pruned weights
+    for (const m of maskedWeights(join(dir, 'plugin'), ['body.1.weight', 'body.3.weight'])) {
+      expect(m.kept / m.total, m.layer).toBeCloseTo(s.connectivityPerLayer[m.layer], 12);
+      expect(m.maskedNonzero, m.layer).toBe(0);
+      expect(m.nonzero, m.layer).toBe(m.kept);
+    }
+  });
+
+  it('the firing-rate pruner example (apps/examples/firing-rate-pruner) reaches its target per layer, pruning silent inputs first, and resumes exactly', () => {
+    const dir = tmp();
+    const plugin = './apps/examples/firing-rate-pruner/index.js';
+    // 800 samples in batches of 16: 50 steps, pruned every 10 on the cubic schedule, done at step 50
+    const args = ['--learner', plugin, '--target-sparsity', '0.8', '--learner-option', 'endStep=50'];
+    const data = ['--train-limit', '800', '--batch-size', '16', '--test-limit', '200', '--json', '--quiet'];
+    const one = cli(['train', ...args, ...data, '--epochs', '1', '--out', join(dir, 'one')]);
+    expect(one.code, one.stderr).toBe(0);
+    const s = summaryOf(one.stdout);
+    expect(s).toMatchObject({
+      learner: 'firing-rate',
+      learnerOptions: { targetSparsity: 0.8, scope: 'per-layer', endStep: 50 },
+      regrown: 0,
+    });
+    const layers = ['body.1.weight', 'body.3.weight'];
+    expect(Object.keys(s.connectivityPerLayer)).toEqual(layers);
+    // per-layer scope: every layer at 1 − 0.8 (floor(0.8·n) pruned; 0.8·n is whole for both layers)
+    for (const layer of layers) expect(s.connectivityPerLayer[layer], layer).toBeCloseTo(0.2, 6);
+    expect(s.pruned).toBe(0.8 * (784 * 800 + 800 * 10));
+    // it trains while pruning: above chance (0.1) on the test samples
+    expect(s.testAccuracy).toBeGreaterThan(0.2);
+    for (const m of maskedWeights(join(dir, 'one'), layers)) {
+      expect(m.kept, m.layer).toBe(0.2 * m.total);
+      expect(m.maskedNonzero, m.layer).toBe(0);
+      expect(m.nonzero, m.layer).toBe(m.kept);
+    }
+    // the rates of body.3's presynaptic neurons (body.2) are checkpointed: T = 8 records per step
+    const t = floats(join(dir, 'one'));
+    const T = manifestOf(join(dir, 'one')).model.T;
+    const steps = (t.get('learner/companion/rate-steps/body.3.weight') as Float32Array)[0];
+    expect(steps).toBe(50 * T);
+    const rates = Array.from(
+      t.get('learner/companion/rate-sum/body.3.weight') as Float32Array,
+      (x) => x / steps,
+    );
+    expect(rates).toHaveLength(800);
+    expect(rates.every((r) => r >= 0 && r <= 1)).toBe(true);
+    // body.1 reads pixels, not spikes: no rate, plain |w|
+    expect(t.has('learner/companion/rate-sum/body.1.weight')).toBe(false);
+    // the rates drive the choice: the synapses of the most active quarter of body.2 survive far more
+    // often than those of the least active quarter
+    const mask = t.get('learner/mask/body.3.weight') as Float32Array;
+    const keptOf = (row: number) => mask.subarray(row * 10, row * 10 + 10).reduce((a, b) => a + b, 0);
+    const byRate = rates.map((r, row) => ({ r, kept: keptOf(row) })).sort((a, b) => a.r - b.r);
+    const meanKept = (rows: { kept: number }[]) => rows.reduce((a, x) => a + x.kept, 0) / rows.length;
+    const quiet = meanKept(byRate.slice(0, 200));
+    const busy = meanKept(byRate.slice(600));
+    expect(busy).toBeGreaterThan(2 * quiet + 0.5);
+
+    // --resume continues the schedule and the rates exactly where the checkpoint left them
+    const resumed = cli(['train', '--resume', join(dir, 'one'), '--epochs', '2', '--json', '--quiet']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const straight = cli(['train', ...args, ...data, '--epochs', '2', '--out', join(dir, 'straight')]);
+    expect(straight.code, straight.stderr).toBe(0);
+    expect(timeless(summaryOf(resumed.stdout).history)).toEqual(timeless(summaryOf(straight.stdout).history));
+    expectSameTensors(join(dir, 'straight'), join(dir, 'one'));
   });
 
   it('Ctrl-C mid-epoch saves a loadable checkpoint, exits cleanly, and --resume finishes the epoch exactly', async () => {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LearnerFactory, LearnerPlugin, StructureLearner } from '../contract.js';
+import * as parts from '../parts/index.js';
 import {
   assertLearner,
   assertReport,
@@ -26,7 +27,7 @@ const looksLikePath = (s: string) =>
 function pluginFrom(mod: Record<string, unknown>, origin: string): LearnerPlugin {
   const candidate = (mod.default ?? mod.learner) as unknown;
   if (typeof candidate === 'function') {
-    const factory = candidate as LearnerFactory;
+    const factory = candidate as LearnerPlugin['create'];
     return { name: factory.name || origin, create: factory };
   }
   const p = candidate as Partial<LearnerPlugin> | undefined;
@@ -144,7 +145,8 @@ export async function loadLearner(
   }
   const plugin = pluginFrom(mod, specifier);
   const origin = `learner plugin ${specifier}`;
-  const create: LearnerFactory = (o) => guardPlugin(assertLearner(plugin.create(o), origin), origin);
+  // the plugin gets the host's parts: a plugin file builds on MaskLearner without importing anything
+  const create: LearnerFactory = (o) => guardPlugin(assertLearner(plugin.create(o, parts), origin), origin);
   try {
     registerLearner(plugin.name, create, plugin.description ?? `plugin from ${specifier}`, {
       source: url,
