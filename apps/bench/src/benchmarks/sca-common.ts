@@ -33,6 +33,8 @@ export interface RunSpec {
   augment: boolean;
   /** L1 penalty on conv kernels (the SCA paper's 3e-5); default 0. */
   l1?: number;
+  /** Multiply the learning rate by 0.1 every this many epochs (as `train --lr-step`); default: constant. */
+  lrStep?: number;
 }
 
 /** The runs SCA_VARIANTS="dense,sca-hard" names, or all of them. */
@@ -53,12 +55,18 @@ export function scaVariants(base: RunSpec): [string, RunSpec][] {
   ]);
 }
 
-/** Dense and SCA keeping 30% (p = 0.7) and 50% (p = 0.5) of the channels, q = 0.1, the reference soft masks. */
+/**
+ * Dense and SCA keeping 30% (p = 0.7) and 50% (p = 0.5) of the channels, q = 0.1: the paper's
+ * reference schedule (soft masks, an update every epoch from the first) and the practitioner's
+ * (SCA_PRACTICE).
+ */
 export function scaKeepVariants(base: RunSpec): [string, RunSpec][] {
   return selected([
     ['dense', base],
     ['sca-30', { ...base, sca: { sparsity: 0.7, regrow: 0.1, maskMode: 'soft' } }],
     ['sca-50', { ...base, sca: { sparsity: 0.5, regrow: 0.1, maskMode: 'soft' } }],
+    ['sca-30-practice', { ...base, sca: { sparsity: 0.7, regrow: 0.1, ...SCA_PRACTICE } }],
+    ['sca-50-practice', { ...base, sca: { sparsity: 0.5, regrow: 0.1, ...SCA_PRACTICE } }],
   ]);
 }
 
@@ -121,8 +129,10 @@ export async function trainRun(
     totalSteps: spec.epochs * Math.ceil(train.count / spec.batchSize),
   });
   const { trainer } = session;
+  const { lrStep } = spec;
   const history = await trainer.fit({
     epochs: spec.epochs,
+    schedule: lrStep ? (epoch) => spec.lr * 0.1 ** Math.floor(epoch / lrStep) : undefined,
     train: (epoch) =>
       batches(train, {
         batchSize: spec.batchSize,
