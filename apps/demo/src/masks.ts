@@ -1,5 +1,5 @@
 import type { SpikingModel } from '@synaptogen/nn';
-import { ZERO_THRESHOLD } from '@synaptogen/structure';
+import { ZERO_THRESHOLD } from '@synaptogen/structure/plugin';
 import type { MaskMap } from './protocol.js';
 
 /** Bins per side of a heat-map at most: a 784 × 800 layer becomes 98 × 100 bins of 8 × 8 synapses. */

@@ -1,60 +1,21 @@
+// What a training pipeline needs. The rest lives on subpaths (see the README's table):
+// '/parts' (mask-learner parts), '/sca' (SCA's channel scores, masks, monitor), '/budget' (budgeted
+// learners), '/plugin' (for writing a learner or a host), '/node' (loadLearner).
 import './builtins.js';
 
-export {
-  BudgetedDeepR,
-  type BudgetedDeepROptions,
-  type BudgetedMagnitudeOptions,
-  BudgetedMagnitudePruning,
-  type BudgetInput,
-  type BudgetVerdict,
-  budgetInput,
-  type ConnectivityBudget,
-  isConnectivityBudget,
-} from './budget/index.js';
-export { BUILTIN_LEARNERS } from './builtins.js';
-export { buildReport, countNonzero, measureConnectivity, ZERO_THRESHOLD } from './connectivity.js';
-export type {
-  AttachContext,
-  LayerConnectivity,
-  LearnerFactory,
-  LearnerParts,
-  LearnerPlugin,
-  LearnerReport,
-  LearnerState,
-  StructureLearner,
-} from './contract.js';
+export { measureConnectivity } from './connectivity.js';
+export type { LearnerPlugin, LearnerReport, LearnerState, StructureLearner } from './contract.js';
 export { DeepR, type DeepROptions, SoftDeepR, type SoftDeepROptions } from './deepr.js';
 export { Dense } from './dense.js';
-export { GRADR_UPDATE, GradR, type GradROptions } from './gradr.js';
-export { cubicSparsity, type MagnitudeOptions, MagnitudePruning } from './magnitude.js';
-export { LearnerOptionError, OptionReader } from './options.js';
-// the parts a mask learner is made of; the rest (schedules, scores, activity) on '@synaptogen/structure/parts'
-export {
-  MaskLearner,
-  type MaskLearnerSpec,
-  type ScoreContext,
-  type SparsitySchedule,
-  type WeightScore,
-} from './parts/index.js';
-export {
-  assertLearner,
-  assertReport,
-  createLearner,
-  describeLearner,
-  hasLearner,
-  LearnerNameTakenError,
-  listLearners,
-  type RegisterOptions,
-  registerLearner,
-  UnknownLearnerError,
-} from './registry.js';
-export * from './sca/index.js';
+export { GradR, type GradROptions } from './gradr.js';
+export { type MagnitudeOptions, MagnitudePruning } from './magnitude.js';
+export { MaskLearner, type MaskLearnerSpec } from './parts/index.js';
+export { createLearner, describeLearner, listLearners, registerLearner } from './registry.js';
+export { compactModel, SCA, type SCAOptions } from './sca/index.js';
 export {
   type AttachLearnerOptions,
   attachLearner,
   type OptimizerFactory,
-  type SessionMeta,
   TrainingSession,
   type TrainingSessionOptions,
 } from './session.js';
-export { type ThetaEntry, ThetaLearner } from './theta.js';

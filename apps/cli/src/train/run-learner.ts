@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { type Chip, coreBudget } from '@synaptogen/hardware';
 import { loadChip } from '@synaptogen/hardware/node';
-import { loadLearner, type StructureLearner } from '@synaptogen/structure/node';
+import type { StructureLearner } from '@synaptogen/structure';
+import { loadLearner } from '@synaptogen/structure/node';
 import { CliError } from '../errors.js';
 import { learnerOptions, type TrainOptions } from './options.js';
 

@@ -1,2 +1,5 @@
-export * from '../index.js';
+// Node-only: loading a learner plugin from a file or package. The built-ins are registered first, so
+// a plugin that takes a built-in's name is caught.
+import '../builtins.js';
+
 export { type LoadLearnerOptions, loadLearner } from './load-learner.js';
