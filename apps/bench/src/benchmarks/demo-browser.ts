@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -188,6 +188,8 @@ export const demoBrowser: Benchmark = {
     const servers: { close: () => Promise<void> }[] = [];
     let browser: Browser | undefined;
     try {
+      // threads need idle cores: the machine's load, taken before and after, says how far from idle it was
+      const loadBefore = loadavg()[0];
       const t0 = performance.now();
       buildDemo(site);
       ctx.log(`built the demo into ${site} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -224,6 +226,9 @@ export const demoBrowser: Benchmark = {
         }
       }
 
+      ctx.log(
+        `1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after (${availableParallelism()} cores)`,
+      );
       const config = {
         ...JOB,
         rounds,
@@ -231,6 +236,7 @@ export const demoBrowser: Benchmark = {
         warmupSteps: WARMUP_STEPS,
         browser: browser.version(),
         cores: availableParallelism(),
+        loadAverage1m: { before: loadBefore, after: loadavg()[0] },
         note: 'samples/s over the time of the training steps (as the page and synaptogen train report it); median of the windows',
       };
       const records: BenchRecord[] = [];
