@@ -207,9 +207,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       renderKnobs(learners);
       state.ready = true;
       setRunning(false);
-      setStatus(
-        `ready · tfjs backend ${m.backend}, kernels ${m.kernels} · learners: ${learners.map((l) => l.name).join(', ')}`,
-      );
+      // a bad ?threads= stays on screen
+      if (!state.error)
+        setStatus(
+          `ready · tfjs backend ${m.backend}, kernels ${m.kernels} · learners: ${learners.map((l) => l.name).join(', ')}`,
+        );
       return;
     }
     case 'status':
@@ -355,4 +357,14 @@ async function probeData(): Promise<void> {
 }
 
 void probeData();
-post({ type: 'init', wasmPaths: new URL('tfjs-wasm/', document.baseURI).href });
+/** `?threads=N`: wasm-simd's threads (e.g. 1 to compare with the default, the cores). */
+function threadsParam(): number | undefined {
+  const value = new URLSearchParams(location.search).get('threads');
+  if (value === null) return undefined;
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 1) return n;
+  setStatus(`error: ?threads=${value}: expected a positive integer; training on the default threads`, true);
+  return undefined;
+}
+
+post({ type: 'init', wasmPaths: new URL('tfjs-wasm/', document.baseURI).href, threads: threadsParam() });

@@ -25,7 +25,12 @@ export interface TrainConfig {
 }
 
 export type ToWorker =
-  | { type: 'init'; wasmPaths: string }
+  | {
+      type: 'init';
+      wasmPaths: string;
+      /** Threads for wasm-simd's kernels (the page's `?threads=N`); default: the cores, 1 when not isolated. */
+      threads?: number;
+    }
   | { type: 'start'; config: TrainConfig; data: DataSource }
   | { type: 'pause' }
   | { type: 'resume' }

@@ -21,11 +21,13 @@ const CONV_MODELS = MODEL_NAMES.filter((m) => m === 'conv-small');
  * Installs `@synaptogen/wasm-simd`'s kernels (conv gradients, fused neuron steps) on the wasm backend.
  * Optional: without them the page still trains the MLP on tfjs' stock kernels.
  */
-async function installKernels(): Promise<{ kernels: string; threads: number; models: string[] }> {
+async function installKernels(
+  threads: number | undefined,
+): Promise<{ kernels: string; threads: number; models: string[] }> {
   try {
     const { useWasmSimd } = await import('@synaptogen/wasm-simd');
-    // threads: the cores where the worker has SharedArrayBuffer (cross-origin isolated), else one
-    const reg = await useWasmSimd();
+    // threads (default: the cores) need SharedArrayBuffer: one where the worker is not cross-origin isolated
+    const reg = await useWasmSimd({ threads });
     return {
       kernels: `@synaptogen/wasm-simd (${reg.kernels.length} kernels, ${reg.threads} thread${reg.threads > 1 ? 's' : ''})`,
       threads: reg.threads,
@@ -62,7 +64,7 @@ async function handle(msg: ToWorker): Promise<void> {
       // threaded only when the page is cross-origin isolated (the dev and preview servers send COOP/COEP)
       const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
       const tfjsThreads = getThreadsCount();
-      const { kernels, threads, models } = await installKernels();
+      const { kernels, threads, models } = await installKernels(msg.threads);
       const learners = listLearners().map((name) => ({ name, description: describeLearner(name) ?? '' }));
       const isolated = (self as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
       emit({

@@ -306,14 +306,17 @@ interface ModeRun {
   errors: string[];
 }
 
-/** Serves the page (with or without COOP/COEP), trains 10 steps of Grad R with seed 3, and reads the page. */
-async function trainOnce(browser: Browser, isolated: boolean): Promise<ModeRun> {
+/**
+ * Serves the page (with or without COOP/COEP), opens it (with `query`, e.g. `?threads=1`), trains 10 steps of
+ * Grad R with seed 3, and reads the page.
+ */
+async function trainOnce(browser: Browser, isolated: boolean, query = ''): Promise<ModeRun> {
   const { server, url } = await startDemoServer({ isolated });
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
-    await page.goto(url);
+    await page.goto(url + query);
     await page.waitForFunction(() => (window as any).__demo?.ready || (window as any).__demo?.error, null, {
       timeout: 30_000,
     });
@@ -364,15 +367,18 @@ describe.skipIf(unavailable !== null)('threads: cross-origin isolated or not', (
     await browser?.close();
   });
 
-  it('trains on 2 threads with COOP/COEP and on 1 without, to the same losses and accuracies', async () => {
+  it('trains on 2 threads with COOP/COEP, on 1 without or with ?threads=1, to the same losses and accuracies', async () => {
     const isolated = await trainOnce(browser, true);
     const single = await trainOnce(browser, false);
+    // isolated, one thread asked for: isolation alone changes nothing either
+    const isolatedOne = await trainOnce(browser, true, '?threads=1');
     console.log(
-      `[demo e2e] ${isolated.mode}: ${isolated.samplesPerSecond.toFixed(0)} samples/s; ` +
-        `${single.mode}: ${single.samplesPerSecond.toFixed(0)} samples/s (10 steps, under this machine's load)`,
+      `[demo e2e] samples/s over 10 steps, under this machine's load: ` +
+        [isolated, single, isolatedOne].map((r) => `${r.mode}: ${r.samplesPerSecond.toFixed(0)}`).join('; '),
     );
     expect(isolated.errors).toEqual([]);
     expect(single.errors).toEqual([]);
+    expect(isolatedOne.errors).toEqual([]);
 
     expect(isolated.pageIsolated).toBe(true);
     expect(isolated.isolated).toBe(true);
@@ -386,12 +392,35 @@ describe.skipIf(unavailable !== null)('threads: cross-origin isolated or not', (
     expect(single.threads).toBe(1);
     expect(single.shown).toBe('1 thread (not cross-origin isolated: the server sends no COOP/COEP headers)');
 
+    expect(isolatedOne.pageIsolated).toBe(true);
+    expect(isolatedOne.threads).toBe(1);
+    expect(isolatedOne.shown).toBe('1 thread (cross-origin isolated)');
+
     // same seed, same figures: threads split the work, not the arithmetic
     expect(isolated.losses).toHaveLength(10);
-    expect(single.losses).toEqual(isolated.losses);
-    expect(single.evals.map((e) => [e.step, e.accuracy, e.loss, e.connectivity])).toEqual(
-      isolated.evals.map((e) => [e.step, e.accuracy, e.loss, e.connectivity]),
-    );
+    const figures = (r: ModeRun) => r.evals.map((e) => [e.step, e.accuracy, e.loss, e.connectivity]);
+    for (const other of [single, isolatedOne]) {
+      expect(other.losses).toEqual(isolated.losses);
+      expect(figures(other)).toEqual(figures(isolated));
+    }
     expect(isolated.evals.map((e) => e.step)).toEqual([0, 5, 10]);
+  });
+
+  it('says so when ?threads= is not a positive integer, and trains on the default threads', async () => {
+    const { server, url } = await startDemoServer();
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}?threads=two`);
+      await page.waitForFunction(() => (window as any).__demo?.ready, null, { timeout: 30_000 });
+      const s = await demoState(page);
+      expect(s.error).toBe(
+        'error: ?threads=two: expected a positive integer; training on the default threads',
+      );
+      expect(await page.textContent('#status')).toBe(s.error);
+      expect(s.threads).toBeGreaterThanOrEqual(2);
+    } finally {
+      await page.close();
+      await server.close();
+    }
   });
 });
