@@ -25,6 +25,23 @@ const MNIST_FILES = [
   't10k-images-idx3-ubyte',
   't10k-labels-idx1-ubyte',
 ];
+/**
+ * The pages compared: the build with COOP/COEP (threads), without (one thread), and with COOP/COEP but
+ * `?threads=1`, which separates what the threads do from what isolation does.
+ */
+const VARIANTS = [
+  { label: 'isolated', isolated: true, query: '', threads: (n: number) => n >= 2, expected: '≥ 2' },
+  { label: 'not isolated', isolated: false, query: '', threads: (n: number) => n === 1, expected: '1' },
+  {
+    label: 'isolated, ?threads=1',
+    isolated: true,
+    query: '?threads=1',
+    threads: (n: number) => n === 1,
+    expected: '1',
+  },
+] as const;
+type Variant = (typeof VARIANTS)[number];
+
 /** Steps each page trains before the first window (wasm compile, first-step allocations). */
 const WARMUP_STEPS = 5;
 
@@ -38,7 +55,7 @@ interface PageFigures {
 }
 
 interface Served {
-  isolated: boolean;
+  variant: Variant;
   page: Page;
   mode: string;
   threads: number;
@@ -91,7 +108,7 @@ async function launch(): Promise<Browser> {
 async function openAndWarm(
   browser: Browser,
   url: string,
-  isolated: boolean,
+  variant: Variant,
   mnistDir: string,
 ): Promise<Served> {
   const page = await browser.newPage();
@@ -136,7 +153,7 @@ async function openAndWarm(
   if (f.error || errors.length)
     throw new Error(`demo-browser: training on ${url} failed: ${f.error || errors.join('; ')}`);
   return {
-    isolated,
+    variant,
     page,
     mode: ready.mode,
     threads: ready.threads,
@@ -172,7 +189,7 @@ async function trainWindow(s: Served, seconds: number): Promise<void> {
 export const demoBrowser: Benchmark = {
   name: 'demo-browser',
   description:
-    'the demo page in headless Chromium: MLP training samples/s cross-origin isolated (threads) and not (one thread), alternated windows',
+    'the built demo page in headless Chromium: MLP training samples/s cross-origin isolated (threads), not (one thread), and isolated with ?threads=1, in alternated windows',
   async run(ctx) {
     const rounds = ctx.quick ? 2 : 5;
     const windowSeconds = ctx.quick ? 4 : 10;
@@ -194,33 +211,33 @@ export const demoBrowser: Benchmark = {
       buildDemo(site);
       ctx.log(`built the demo into ${site} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       browser = await launch();
-      const pages: Served[] = [];
-      // one page at a time: loading MNIST on one must not slow the other's warm-up
+      const sites = new Map<boolean, string>();
       for (const isolated of [true, false]) {
         const server = await serveStatic(site, { isolated });
         servers.push(server);
-        const s = await openAndWarm(browser, server.url, isolated, mnistDir);
+        sites.set(isolated, server.url);
+      }
+      const pages: Served[] = [];
+      // one page at a time: loading MNIST on one must not slow the other's warm-up
+      for (const v of VARIANTS) {
+        const url = `${sites.get(v.isolated)}${v.query}`;
+        const s = await openAndWarm(browser, url, v, mnistDir);
         ctx.log(
-          `${server.url} (${isolated ? 'COOP/COEP' : 'no headers'}): ${s.mode}; tfjs ${s.backend}, ${s.kernels}`,
+          `${url} (${v.isolated ? 'COOP/COEP' : 'no headers'}): ${s.mode}; tfjs ${s.backend}, ${s.kernels}`,
         );
+        if (!v.threads(s.threads))
+          throw new Error(
+            `demo-browser: the ${v.label} page runs ${s.threads} thread(s), expected ${v.expected}: ${s.mode}`,
+          );
         pages.push(s);
       }
-      const [iso, single] = pages;
-      if (!(iso.threads >= 2))
-        throw new Error(
-          `demo-browser: the isolated page runs ${iso.threads} thread(s), expected ≥ 2: ${iso.mode}`,
-        );
-      if (single.threads !== 1)
-        throw new Error(
-          `demo-browser: the page without COOP/COEP runs ${single.threads} threads, expected 1`,
-        );
 
       for (let r = 0; r < rounds; r++) {
         for (const s of pages) {
           await trainWindow(s, windowSeconds);
           const w = s.windows.at(-1)!;
           ctx.log(
-            `round ${r + 1}/${rounds} ${s.isolated ? 'isolated    ' : 'not isolated'}: ${w.samplesPerSecond.toFixed(0)} samples/s ` +
+            `round ${r + 1}/${rounds} ${s.variant.label}: ${w.samplesPerSecond.toFixed(0)} samples/s ` +
               `(${w.wallSamplesPerSecond.toFixed(0)} by wall clock, ${w.samples} samples)`,
           );
         }
@@ -244,7 +261,7 @@ export const demoBrowser: Benchmark = {
       for (const s of pages) {
         const m = median(s.windows.map((w) => w.samplesPerSecond));
         medians.push(m);
-        const label = s.isolated ? 'isolated' : 'not isolated';
+        const label = s.variant.label;
         records.push({
           benchmark: 'demo-browser',
           metric: `${label}: ${s.mode}`,
@@ -252,7 +269,8 @@ export const demoBrowser: Benchmark = {
           unit: 'samples/s',
           config: {
             ...config,
-            isolated: s.isolated,
+            isolated: s.variant.isolated,
+            query: s.variant.query,
             threads: s.threads,
             tfjs: s.backend,
             kernels: s.kernels,
@@ -264,16 +282,25 @@ export const demoBrowser: Benchmark = {
           metric: `${label}: by wall clock`,
           value: median(s.windows.map((w) => w.wallSamplesPerSecond)),
           unit: 'samples/s',
-          config: { ...config, isolated: s.isolated, threads: s.threads },
+          config: { ...config, isolated: s.variant.isolated, query: s.variant.query, threads: s.threads },
         });
       }
-      records.push({
-        benchmark: 'demo-browser',
-        metric: 'isolated / not isolated',
-        value: medians[0] / medians[1],
-        unit: '×',
-        config,
-      });
+      records.push(
+        {
+          benchmark: 'demo-browser',
+          metric: 'isolated / not isolated',
+          value: medians[0] / medians[1],
+          unit: '×',
+          config,
+        },
+        {
+          benchmark: 'demo-browser',
+          metric: 'isolated: threads / ?threads=1',
+          value: medians[0] / medians[2],
+          unit: '×',
+          config,
+        },
+      );
       return records;
     } finally {
       await browser?.close();
