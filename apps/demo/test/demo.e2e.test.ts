@@ -173,7 +173,9 @@ describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
     // .log, not .json: the repository's formatter would lint a .json artifact
     writeFileSync(join(artifacts, 'demo-state.log'), JSON.stringify(await demoState(page), null, 2));
     if ((await demoState(page)).running) {
-      await page.click('#stop');
+      // force: the run may end between the check and the click, which disables the button (a click on a
+      // disabled button does nothing, and the wait below holds either way)
+      await page.click('#stop', { force: true });
       await page.waitForFunction(() => !(window as any).__demo.running, null, { timeout: 20_000 });
     }
     expect(pageErrors).toEqual([]);
