@@ -81,31 +81,39 @@ function synaptogenAssets(): Plugin {
   };
 }
 
-const ISOLATION = {
+/**
+ * Cross-origin isolation gives the worker SharedArrayBuffer: tfjs' threaded wasm and wasm-simd's threads. The
+ * mode `not-isolated` (`vite --mode not-isolated`, `vite preview --mode not-isolated`) serves without these
+ * headers, as a static host that sends none: the page then trains on one thread.
+ */
+export const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
+export const NOT_ISOLATED_MODE = 'not-isolated';
 
-export default defineConfig({
-  // relative asset URLs: the build can be hosted under any path
-  base: './',
-  plugins: [synaptogenAssets()],
-  worker: { format: 'es' },
-  // pre-bundle up front what the worker imports (lazily, through linked workspace packages): otherwise the dev
-  // server discovers them mid-session and reloads the page
-  optimizeDeps: {
-    include: [
-      '@tensorflow/tfjs-core',
-      '@tensorflow/tfjs-core/dist/register_all_gradients',
-      '@tensorflow/tfjs-backend-wasm',
-      '@tensorflow/tfjs-backend-cpu',
-      'fflate',
-      '@synaptogen/datasets > fzstd',
-      'uplot',
-    ],
-  },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-  // cross-origin isolation gives the worker SharedArrayBuffer: tfjs' threaded wasm and wasm-simd's threads
-  server: { host: '127.0.0.1', headers: ISOLATION },
-  preview: { host: '127.0.0.1', headers: ISOLATION },
+export default defineConfig(({ mode }) => {
+  const headers = mode === NOT_ISOLATED_MODE ? {} : ISOLATION_HEADERS;
+  return {
+    // relative asset URLs: the build can be hosted under any path
+    base: './',
+    plugins: [synaptogenAssets()],
+    worker: { format: 'es' },
+    // pre-bundle up front what the worker imports (lazily, through linked workspace packages): otherwise the dev
+    // server discovers them mid-session and reloads the page
+    optimizeDeps: {
+      include: [
+        '@tensorflow/tfjs-core',
+        '@tensorflow/tfjs-core/dist/register_all_gradients',
+        '@tensorflow/tfjs-backend-wasm',
+        '@tensorflow/tfjs-backend-cpu',
+        'fflate',
+        '@synaptogen/datasets > fzstd',
+        'uplot',
+      ],
+    },
+    build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+    server: { host: '127.0.0.1', headers },
+    preview: { host: '127.0.0.1', headers },
+  };
 });

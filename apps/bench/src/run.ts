@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { datasetsThroughput } from './benchmarks/datasets-throughput.js';
+import { demoBrowser } from './benchmarks/demo-browser.js';
 import { divergenceCheck } from './benchmarks/divergence-check.js';
 import { gradrMnist } from './benchmarks/gradr-mnist.js';
 import { gradrSparseStep } from './benchmarks/gradr-sparse-step.js';
@@ -37,6 +38,7 @@ const BENCHMARKS: Benchmark[] = [
   scaSpeedup,
   scaNmnist,
   nirSinabs,
+  demoBrowser,
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

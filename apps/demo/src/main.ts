@@ -2,6 +2,7 @@ import './style.css';
 import { type DemoDatasetName, PICK_HINTS } from './data/dataset.js';
 import { EXPORT_FORMATS } from './export.js';
 import { drawMasks } from './maskView.js';
+import { describeMode, threadsOf } from './mode.js';
 import { LivePlot } from './plots.js';
 import type { DataSource, EvalPoint, FromWorker, LearnerInfo, ToWorker, TrainConfig } from './protocol.js';
 import { drawRaster, drawRasterLabels, drawRasterLegend } from './rasterView.js';
@@ -63,7 +64,15 @@ const state = {
   paused: false,
   backend: '',
   kernels: '',
+  /** Threads the training runs on, whether the page is cross-origin isolated, and the line shown for them. */
+  threads: 0,
+  isolated: false,
+  mode: '',
   step: 0,
+  /** Train loss of every step of the current run, and its samples and training seconds so far (for samples/s). */
+  losses: [] as number[],
+  trainedSamples: 0,
+  trainSeconds: 0,
   evals: [] as EvalPoint[],
   rasterSpikes: 0,
   /** Test samples of the last raster the model got right (of 16). */
@@ -187,15 +196,22 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       learners = m.learners;
       state.backend = m.backend;
       state.kernels = m.kernels;
+      state.threads = threadsOf(m.mode);
+      state.isolated = m.mode.isolated;
+      state.mode = describeMode(m.mode);
+      $('mode').textContent = state.mode;
+      $('mode').classList.toggle('single', state.threads === 1);
       modelSelect.replaceChildren(...m.models.map((name) => new Option(name, name)));
       learnerSelect.replaceChildren(...learners.map((l) => new Option(l.name, l.name)));
       learnerSelect.value = learners.some((l) => l.name === 'gradr') ? 'gradr' : learners[0].name;
       renderKnobs(learners);
       state.ready = true;
       setRunning(false);
-      setStatus(
-        `ready · tfjs backend ${m.backend}, kernels ${m.kernels} · learners: ${learners.map((l) => l.name).join(', ')}`,
-      );
+      // a bad ?threads= stays on screen
+      if (!state.error)
+        setStatus(
+          `ready · tfjs backend ${m.backend}, kernels ${m.kernels} · learners: ${learners.map((l) => l.name).join(', ')}`,
+        );
       return;
     }
     case 'status':
@@ -211,6 +227,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       return;
     case 'step': {
       state.step = m.step;
+      state.losses.push(m.loss);
+      state.trainedSamples += m.samples;
+      state.trainSeconds += m.seconds;
       plots.loss.add(m.step, { 'train loss': m.loss });
       const now = performance.now();
       if (now - lastStepDraw > 250) {
@@ -302,6 +321,9 @@ $<HTMLFormElement>('controls').addEventListener('submit', (event) => {
     for (const p of Object.values(plots)) p.reset();
     state.evals = [];
     state.step = 0;
+    state.losses = [];
+    state.trainedSamples = 0;
+    state.trainSeconds = 0;
     state.maskUpdates = 0;
     state.error = '';
     setRunning(true);
@@ -335,4 +357,14 @@ async function probeData(): Promise<void> {
 }
 
 void probeData();
-post({ type: 'init', wasmPaths: new URL('tfjs-wasm/', document.baseURI).href });
+/** `?threads=N`: wasm-simd's threads (e.g. 1 to compare with the default, the cores). */
+function threadsParam(): number | undefined {
+  const value = new URLSearchParams(location.search).get('threads');
+  if (value === null) return undefined;
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 1) return n;
+  setStatus(`error: ?threads=${value}: expected a positive integer; training on the default threads`, true);
+  return undefined;
+}
+
+post({ type: 'init', wasmPaths: new URL('tfjs-wasm/', document.baseURI).href, threads: threadsParam() });

@@ -1,5 +1,6 @@
 /** Messages between the page and the training worker. */
 import type { DataSource } from './data/dataset.js';
+import type { RunMode } from './mode.js';
 
 export type { DataSource } from './data/dataset.js';
 
@@ -24,7 +25,12 @@ export interface TrainConfig {
 }
 
 export type ToWorker =
-  | { type: 'init'; wasmPaths: string }
+  | {
+      type: 'init';
+      wasmPaths: string;
+      /** Threads for wasm-simd's kernels (the page's `?threads=N`); default: the cores, 1 when not isolated. */
+      threads?: number;
+    }
   | { type: 'start'; config: TrainConfig; data: DataSource }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -75,7 +81,15 @@ export interface RasterLayer {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; kernels: string; learners: LearnerInfo[]; models: string[] }
+  | {
+      type: 'ready';
+      backend: string;
+      kernels: string;
+      /** The threads the training uses and whether the worker is cross-origin isolated (see mode.ts). */
+      mode: RunMode;
+      learners: LearnerInfo[];
+      models: string[];
+    }
   | { type: 'status'; text: string }
   | {
       type: 'started';
@@ -85,7 +99,17 @@ export type FromWorker =
       stepsPerEpoch: number;
       classNames: string[];
     }
-  | { type: 'step'; step: number; epochs: number; loss: number; accuracy: number; samplesPerSecond: number }
+  | {
+      type: 'step';
+      step: number;
+      epochs: number;
+      loss: number;
+      accuracy: number;
+      samplesPerSecond: number;
+      /** The batch's samples and the seconds its training step took. */
+      samples: number;
+      seconds: number;
+    }
   | ({ type: 'eval' } & EvalPoint)
   | { type: 'raster'; layers: RasterLayer[]; labels: number[]; predictions: number[] }
   | { type: 'masks'; step: number; layers: MaskMap[] }

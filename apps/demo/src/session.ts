@@ -215,6 +215,8 @@ export class DemoSession {
             loss: r.loss,
             accuracy: r.correct / n,
             samplesPerSecond: n / dt,
+            samples: n,
+            seconds: dt,
           });
           if (this.step % c.evalEvery === 0) await this.evaluate();
         }

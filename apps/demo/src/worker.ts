@@ -21,17 +21,22 @@ const CONV_MODELS = MODEL_NAMES.filter((m) => m === 'conv-small');
  * Installs `@synaptogen/wasm-simd`'s kernels (conv gradients, fused neuron steps) on the wasm backend.
  * Optional: without them the page still trains the MLP on tfjs' stock kernels.
  */
-async function installKernels(): Promise<{ kernels: string; models: string[] }> {
+async function installKernels(
+  threads: number | undefined,
+): Promise<{ kernels: string; threads: number; models: string[] }> {
   try {
     const { useWasmSimd } = await import('@synaptogen/wasm-simd');
-    const reg = await useWasmSimd();
+    // threads (default: the cores) need SharedArrayBuffer: one where the worker is not cross-origin isolated
+    const reg = await useWasmSimd({ threads });
     return {
       kernels: `@synaptogen/wasm-simd (${reg.kernels.length} kernels, ${reg.threads} thread${reg.threads > 1 ? 's' : ''})`,
+      threads: reg.threads,
       models: [...MLP_MODELS, ...CONV_MODELS],
     };
   } catch (e) {
     return {
       kernels: `stock tfjs-backend-wasm (wasm-simd unavailable: ${(e as Error).message})`,
+      threads: 1,
       models: MLP_MODELS,
     };
   }
@@ -59,12 +64,14 @@ async function handle(msg: ToWorker): Promise<void> {
       // threaded only when the page is cross-origin isolated (the dev and preview servers send COOP/COEP)
       const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
       const tfjsThreads = getThreadsCount();
-      const { kernels, models } = await installKernels();
+      const { kernels, threads, models } = await installKernels(msg.threads);
       const learners = listLearners().map((name) => ({ name, description: describeLearner(name) ?? '' }));
+      const isolated = (self as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
       emit({
         type: 'ready',
         backend: `${backend} (${tfjsThreads} thread${tfjsThreads > 1 ? 's' : ''})`,
         kernels,
+        mode: { isolated, tfjsThreads, kernelThreads: threads },
         learners,
         models,
       });

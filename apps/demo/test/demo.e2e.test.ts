@@ -1,13 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumUnavailable, launchChromium, repoRoot } from './browser.js';
+import { demoDir, startDemoServer } from './server.js';
 
-const demoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(demoDir, 'test-artifacts');
 const dataRoot = process.env.SYNAPTOGEN_DATA ?? resolve(repoRoot, '../shared/data');
 const unavailable = chromiumUnavailable();
@@ -19,8 +18,14 @@ interface DemoState {
   paused: boolean;
   backend: string;
   kernels: string;
+  threads: number;
+  isolated: boolean;
+  mode: string;
   step: number;
-  evals: { step: number; accuracy: number; connectivity: number }[];
+  losses: number[];
+  trainedSamples: number;
+  trainSeconds: number;
+  evals: { step: number; accuracy: number; loss: number; connectivity: number }[];
   rasterSpikes: number;
   rasterCorrect: number;
   dataset: string;
@@ -34,19 +39,14 @@ const demoState = (page: Page) => page.evaluate(() => (window as unknown as { __
 
 describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
   let server: ViteDevServer;
+  let url: string;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
   const navigations: string[] = [];
 
   beforeAll(async () => {
-    server = await createServer({
-      root: demoDir,
-      configFile: join(demoDir, 'vite.config.ts'),
-      logLevel: 'error',
-      server: { port: 0, host: '127.0.0.1' },
-    });
-    await server.listen();
+    ({ server, url } = await startDemoServer());
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -62,8 +62,6 @@ describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
   });
 
   it('loads, trains under Grad R in a worker, plots accuracy and falling connectivity, pauses, downloads', async () => {
-    const url = server.resolvedUrls?.local[0];
-    if (!url) throw new Error('vite dev server did not report a URL');
     await page.goto(url);
     await page.waitForFunction(() => (window as any).__demo?.ready || (window as any).__demo?.error, null, {
       timeout: 60_000,
@@ -175,7 +173,9 @@ describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
     // .log, not .json: the repository's formatter would lint a .json artifact
     writeFileSync(join(artifacts, 'demo-state.log'), JSON.stringify(await demoState(page), null, 2));
     if ((await demoState(page)).running) {
-      await page.click('#stop');
+      // force: the run may end between the check and the click, which disables the button (a click on a
+      // disabled button does nothing, and the wait below holds either way)
+      await page.click('#stop', { force: true });
       await page.waitForFunction(() => !(window as any).__demo.running, null, { timeout: 20_000 });
     }
     expect(pageErrors).toEqual([]);
@@ -291,5 +291,138 @@ describe.skipIf(unavailable !== null)('demo page in headless Chromium', () => {
     );
     await page.screenshot({ path: join(artifacts, 'demo-nmnist.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
+  });
+});
+
+/** What one short seeded Grad R run on a served page shows and trains to. */
+interface ModeRun {
+  mode: string;
+  shown: string;
+  threads: number;
+  isolated: boolean;
+  pageIsolated: boolean;
+  sharedArrayBuffer: boolean;
+  losses: number[];
+  evals: DemoState['evals'];
+  samplesPerSecond: number;
+  errors: string[];
+}
+
+/**
+ * Serves the page (with or without COOP/COEP), opens it (with `query`, e.g. `?threads=1`), trains 10 steps of
+ * Grad R with seed 3, and reads the page.
+ */
+async function trainOnce(browser: Browser, isolated: boolean, query = ''): Promise<ModeRun> {
+  const { server, url } = await startDemoServer({ isolated });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(url + query);
+    await page.waitForFunction(() => (window as any).__demo?.ready || (window as any).__demo?.error, null, {
+      timeout: 30_000,
+    });
+    await page.selectOption('#learner', 'gradr');
+    for (const [id, value] of Object.entries({
+      trainSamples: '640',
+      testSamples: '250',
+      evalEvery: '5',
+      timesteps: '8',
+      batchSize: '64',
+      seed: '3',
+    }))
+      await page.fill(`#${id}`, value);
+    await page.click('#start');
+    await page.waitForFunction(
+      () =>
+        (window as any).__demo.error ||
+        (!(window as any).__demo.running && (window as any).__demo.step === 10),
+      null,
+      { timeout: 30_000, polling: 100 },
+    );
+    const s = await demoState(page);
+    if (s.error) errors.push(s.error);
+    return {
+      mode: s.mode,
+      shown: (await page.textContent('#mode'))?.trim() ?? '',
+      threads: s.threads,
+      isolated: s.isolated,
+      pageIsolated: await page.evaluate(() => window.crossOriginIsolated),
+      sharedArrayBuffer: await page.evaluate(() => typeof SharedArrayBuffer !== 'undefined'),
+      losses: s.losses,
+      evals: s.evals,
+      samplesPerSecond: s.trainedSamples / s.trainSeconds,
+      errors,
+    };
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+describe.skipIf(unavailable !== null)('threads: cross-origin isolated or not', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('trains on 2 threads with COOP/COEP, on 1 without or with ?threads=1, to the same losses and accuracies', async () => {
+    const isolated = await trainOnce(browser, true);
+    const single = await trainOnce(browser, false);
+    // isolated, one thread asked for: isolation alone changes nothing either
+    const isolatedOne = await trainOnce(browser, true, '?threads=1');
+    console.log(
+      `[demo e2e] samples/s over 10 steps, under this machine's load: ` +
+        [isolated, single, isolatedOne].map((r) => `${r.mode}: ${r.samplesPerSecond.toFixed(0)}`).join('; '),
+    );
+    expect(isolated.errors).toEqual([]);
+    expect(single.errors).toEqual([]);
+    expect(isolatedOne.errors).toEqual([]);
+
+    expect(isolated.pageIsolated).toBe(true);
+    expect(isolated.isolated).toBe(true);
+    // the threads follow the cores, at least 2 here (the test machines have 2 or more)
+    expect(isolated.threads).toBeGreaterThanOrEqual(2);
+    expect(isolated.shown).toBe(`${isolated.threads} threads (cross-origin isolated)`);
+
+    expect(single.pageIsolated).toBe(false);
+    expect(single.sharedArrayBuffer).toBe(false);
+    expect(single.isolated).toBe(false);
+    expect(single.threads).toBe(1);
+    expect(single.shown).toBe('1 thread (not cross-origin isolated: the server sends no COOP/COEP headers)');
+
+    expect(isolatedOne.pageIsolated).toBe(true);
+    expect(isolatedOne.threads).toBe(1);
+    expect(isolatedOne.shown).toBe('1 thread (cross-origin isolated)');
+
+    // same seed, same figures: threads split the work, not the arithmetic
+    expect(isolated.losses).toHaveLength(10);
+    const figures = (r: ModeRun) => r.evals.map((e) => [e.step, e.accuracy, e.loss, e.connectivity]);
+    for (const other of [single, isolatedOne]) {
+      expect(other.losses).toEqual(isolated.losses);
+      expect(figures(other)).toEqual(figures(isolated));
+    }
+    expect(isolated.evals.map((e) => e.step)).toEqual([0, 5, 10]);
+  });
+
+  it('says so when ?threads= is not a positive integer, and trains on the default threads', async () => {
+    const { server, url } = await startDemoServer();
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}?threads=two`);
+      await page.waitForFunction(() => (window as any).__demo?.ready, null, { timeout: 30_000 });
+      const s = await demoState(page);
+      expect(s.error).toBe(
+        'error: ?threads=two: expected a positive integer; training on the default threads',
+      );
+      expect(await page.textContent('#status')).toBe(s.error);
+      expect(s.threads).toBeGreaterThanOrEqual(2);
+    } finally {
+      await page.close();
+      await server.close();
+    }
   });
 });
