@@ -5,15 +5,13 @@ import { join } from 'node:path';
 import { Adam, createModel, initBackend, Trainer } from '@synaptogen/nn';
 import { createLearner, TrainingSession } from '@synaptogen/structure';
 import {
-  type ConvGeometry,
-  conv2dBackpropFilter,
-  conv2dBackpropInput,
   type KernelInstance,
   loadKernels,
-  measureSimdPeak,
   useWasmSimd,
   type WasmSimdRegistration,
 } from '@synaptogen/wasm-simd';
+import { type ConvGeometry, conv2dBackpropFilter, conv2dBackpropInput } from '@synaptogen/wasm-simd/kernels';
+import { measureSimdPeak } from '@synaptogen/wasm-simd/tuning';
 import * as tf from '@tensorflow/tfjs-core';
 import { peerDir, torchAvailable } from '../peer.js';
 import { type BenchContext, type Benchmark, type BenchRecord, median } from '../record.js';
