@@ -47,7 +47,7 @@ export interface MatMulOptions {
 }
 
 /** C [m × n] = op(A) [m × kDim] · op(B) [kDim × n], each op a transpose where asked. */
-interface Dims {
+export interface Dims {
   m: number;
   kDim: number;
   n: number;
@@ -123,16 +123,12 @@ export function matMulKeepingA(
   k: KernelInstance,
   a: Float32Array,
   b: Float32Array,
-  m: number,
-  kDim: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
+  dims: Dims,
   out: Float32Array,
   key: object,
   part: string,
 ): Float32Array {
-  return product(k, a, b, { m, kDim, n, transposeA, transposeB }, out, {}, { key, part });
+  return product(k, a, b, dims, out, {}, { key, part });
 }
 
 /**

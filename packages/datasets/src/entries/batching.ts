@@ -1,5 +1,9 @@
-// `@synaptogen/datasets/batching` (browser-safe): batching, rate coding, event-to-frame integration and
-// hold-out splits with every option type.
+/**
+ * `@synaptogen/datasets/batching` (browser-safe): batching, rate coding, event-to-frame integration and
+ * hold-out splits with every option type.
+ *
+ * @module batching
+ */
 export {
   type AugmentOptions,
   type Batch,

@@ -1,5 +1,9 @@
-// `@synaptogen/datasets/download` (Node): the registry of datasets and their remote files, downloads with
-// resume and checksums, verification of what is on disk, and where the data root is.
+/**
+ * `@synaptogen/datasets/download` (Node): the registry of datasets and their remote files, downloads with
+ * resume and checksums, verification of what is on disk, and where the data root is.
+ *
+ * @module download
+ */
 export { DATA_ENV, resolveDataRoot, userCacheDir } from '../node/dataRoot.js';
 export {
   type DownloadDatasetOptions,

@@ -1,5 +1,9 @@
-// `@synaptogen/datasets/errors` (browser-safe): every error the readers throw, each a `DatasetError` with a
-// stable `code`.
+/**
+ * `@synaptogen/datasets/errors` (browser-safe): every error the readers throw, each a `DatasetError` with a
+ * stable `code`.
+ *
+ * @module errors
+ */
 export {
   ChecksumMismatchError,
   DatasetError,

@@ -1,5 +1,9 @@
-// `@synaptogen/datasets/files` (Node): each dataset's reader over its files, cached event frames, and the
-// file helpers they share (gzip, atomic writes).
+/**
+ * `@synaptogen/datasets/files` (Node): each dataset's reader over its files, cached event frames, and the
+ * file helpers they share (gzip, atomic writes).
+ *
+ * @module files
+ */
 export {
   type CifarSource,
   type LoadCifarOptions,

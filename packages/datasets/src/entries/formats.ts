@@ -1,5 +1,9 @@
-// `@synaptogen/datasets/formats` (browser-safe): the parsers of each file format over bytes, the event
-// stream they produce, and the class names and statistics of the image datasets.
+/**
+ * `@synaptogen/datasets/formats` (browser-safe): the parsers of each file format over bytes, the event
+ * stream they produce, and the class names and statistics of the image datasets.
+ *
+ * @module formats
+ */
 export {
   type Aedat2Header,
   type Aedat2Options,
@@ -33,7 +37,6 @@ export {
 } from '../events.js';
 export { type IdxArray, parseIdx } from '../idx.js';
 export { parseLabelList } from '../labelList.js';
-export { decompressLz4Frame } from '../lz4.js';
 export { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../mnistClasses.js';
 export { parseNmnist } from '../nmnist.js';
 export { decodeNpy, encodeNpy } from '../npy.js';

@@ -1,5 +1,9 @@
-// `@synaptogen/hardware/energy`: counting synaptic operations and memory traffic, and the energy presets that
-// price them.
+/**
+ * `@synaptogen/hardware/energy`: counting synaptic operations and memory traffic, and the energy presets that
+ * price them.
+ *
+ * @module energy
+ */
 export {
   DEFAULT_ENERGY_PRESET,
   type EnergyEstimate,

@@ -1,5 +1,9 @@
-// `@synaptogen/hardware/mapping`: chip descriptions, mapping a profile onto a chip's cores, fitting it to a
-// core budget, and the connectivity (fan-in, fan-out, effective weights) the mapping counts.
+/**
+ * `@synaptogen/hardware/mapping`: chip descriptions, mapping a profile onto a chip's cores, fitting it to a
+ * core budget, and the connectivity (fan-in, fan-out, effective weights) the mapping counts.
+ *
+ * @module mapping
+ */
 export {
   type CoreBudgetOptions,
   type CoreBudgetResult,

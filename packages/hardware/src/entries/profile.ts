@@ -1,5 +1,9 @@
-// `@synaptogen/hardware/profile`: the network profile format (validation, shapes, weight patterns), building
-// one from layers and weights, and its JSON form.
+/**
+ * `@synaptogen/hardware/profile`: the network profile format (validation, shapes, weight patterns), building
+ * one from layers and weights, and its JSON form.
+ *
+ * @module profile
+ */
 export {
   ActivityAccumulator,
   activityFromTensor,

@@ -1,5 +1,9 @@
-// `@synaptogen/hardware/report`: the cost report of a profile, its summary, comparing two, and the text
-// formatting the CLI prints.
+/**
+ * `@synaptogen/hardware/report`: the cost report of a profile, its summary, comparing two, and the text
+ * formatting the CLI prints.
+ *
+ * @module report
+ */
 export {
   type CostComparison,
   type CostOptions,

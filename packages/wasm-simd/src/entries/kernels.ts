@@ -1,5 +1,9 @@
-// `@synaptogen/wasm-simd/kernels`: every kernel as a function over a loaded kernel instance, and the tfjs
-// kernel names they register under.
+/**
+ * `@synaptogen/wasm-simd/kernels`: every kernel as a function over a loaded kernel instance, and the tfjs
+ * kernel names they register under.
+ *
+ * @module kernels
+ */
 export { ADAM_UPDATE, type AdamAttrs, adamUpdate } from '../adam.js';
 export {
   BATCHNORM_BACKWARD,

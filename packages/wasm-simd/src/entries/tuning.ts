@@ -1,5 +1,9 @@
-// `@synaptogen/wasm-simd/tuning`: the measured density thresholds and predicates that pick a kernel's path
-// (sparse or dense, Winograd or direct), and the probe of this machine's SIMD peak they were measured against.
+/**
+ * `@synaptogen/wasm-simd/tuning`: the measured density thresholds and predicates that pick a kernel's path
+ * (sparse or dense, Winograd or direct), and the probe of this machine's SIMD peak they were measured against.
+ *
+ * @module tuning
+ */
 export { winogradApplies, winogradUsed } from '../conv.js';
 export {
   SPARSE_MATMUL_DENSITY_MAX,

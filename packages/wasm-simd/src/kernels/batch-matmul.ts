@@ -1,5 +1,4 @@
 import {
-  BatchMatMul,
   type BatchMatMulAttrs,
   backend_util,
   type KernelConfig,
@@ -25,10 +24,7 @@ const product = (s: number[]) => s.reduce((x, y) => x * y, 1);
  */
 export function matMulKernel(k: KernelInstance, stock: KernelConfig, sparseWeights: boolean): KernelConfig {
   return {
-    kernelName: BatchMatMul,
-    backendName: stock.backendName,
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
+    ...stock,
     kernelFunc: (args) => {
       const { inputs, backend, attrs } = args;
       const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
@@ -44,6 +40,7 @@ export function matMulKernel(k: KernelInstance, stock: KernelConfig, sparseWeigh
       const m = tA ? a2 : a1;
       const kDim = tA ? a1 : a2;
       const n = tB ? b1 : b2;
+      const dims = { m, kDim, n, transposeA: tA, transposeB: tB };
       const ba = product(outer(a.shape));
       const bb = product(outer(b.shape));
       // the broadcast batch must be one side's leading dims (the other's product 1)
@@ -67,7 +64,7 @@ export function matMulKernel(k: KernelInstance, stock: KernelConfig, sparseWeigh
           const bv = h.typedArrayFromHeap(b);
           const cv = h.typedArrayFromHeap(out);
           if (!matMulSparseB(k, av, bv, m, kDim, n, tA, tB, cv, b.dataId, '0'))
-            matMulKeepingA(k, av, bv, m, kDim, n, tA, tB, cv, a.dataId, '0');
+            matMulKeepingA(k, av, bv, dims, cv, a.dataId, '0');
           return out;
         }
       }
@@ -87,11 +84,7 @@ export function matMulKernel(k: KernelInstance, stock: KernelConfig, sparseWeigh
           k,
           av.subarray(ai * m * kDim, (ai + 1) * m * kDim),
           bv.subarray(bi * kDim * n, (bi + 1) * kDim * n),
-          m,
-          kDim,
-          n,
-          tA,
-          tB,
+          dims,
           cv.subarray(i * m * n, (i + 1) * m * n),
           a.dataId,
           String(ai),

@@ -1,10 +1,4 @@
-import {
-  backend_util,
-  Conv2D,
-  type Conv2DAttrs,
-  type KernelConfig,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { backend_util, type Conv2DAttrs, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { type ConvOptions, conv2dForward } from '../conv.js';
 import type { KernelInstance } from '../runtime.js';
 import { conv2dSpikes, spikeForwardDensityMax } from '../spike-conv.js';
@@ -16,10 +10,7 @@ import { geometryFromInfo, heap, type WasmBackendLike } from './wasm-backend.js'
  */
 export function convKernel(k: KernelInstance, stock: KernelConfig, options: ConvOptions): KernelConfig {
   return {
-    kernelName: Conv2D,
-    backendName: stock.backendName,
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
+    ...stock,
     kernelFunc: (args) => {
       const { inputs, backend, attrs } = args;
       const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
