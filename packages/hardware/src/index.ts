@@ -10,7 +10,8 @@ export {
 export { type Chip, chip, chipNames } from './chip.js';
 export { type EnergyPreset, energyPreset, energyPresetNames } from './energy.js';
 export { buildProfile, conv2dLayer, linearLayer } from './layout.js';
-export { type MappingOptions, type MappingReport, mapToChip } from './mapping.js';
+export type { MappingOptions, MappingReport } from './mapping/types.js';
+export { mapToChip } from './mapping.js';
 export { countOps } from './ops.js';
 export type { NetworkProfile } from './profile.js';
 export {

@@ -35,5 +35,5 @@ export {
   MappingError,
   type MappingOptions,
   type MappingReport,
-  mapToChip,
-} from '../mapping.js';
+} from '../mapping/types.js';
+export { mapToChip } from '../mapping.js';
