@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // index: the root; kernels and tuning: the documented subpaths (package.json "exports").
+  entry: { index: 'src/index.ts', kernels: 'src/entries/kernels.ts', tuning: 'src/entries/tuning.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

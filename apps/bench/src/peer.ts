@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BenchContext, BenchRecord } from './record.js';
+
+/** The repository's scripts/ (this file runs from apps/bench/src or, bundled, apps/bench/dist). */
+const SCRIPTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../scripts');
 
 /** ../shared/peer next to the data root: the PyTorch reference scripts. */
 export function peerDir(ctx: BenchContext): string {
@@ -10,6 +14,30 @@ export function peerDir(ctx: BenchContext): string {
 
 export function torchAvailable(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * PyTorch for the peer (Debian's python3-torch). When absent it is installed by scripts/install-torch.sh
+ * (root and apt-get only), unless SYNAPTOGEN_BENCH_NO_INSTALL is set. Returns false when unusable.
+ */
+export function ensureTorch(ctx: BenchContext): boolean {
+  if (torchAvailable()) return true;
+  if (process.env.SYNAPTOGEN_BENCH_NO_INSTALL) {
+    ctx.log('peer: python3-torch is missing (bash scripts/install-torch.sh); PyTorch figures skipped');
+    return false;
+  }
+  ctx.log('peer: python3-torch is missing; running scripts/install-torch.sh');
+  const res = spawnSync('bash', [join(SCRIPTS, 'install-torch.sh')], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  if (res.status !== 0 || !torchAvailable()) {
+    ctx.log(
+      `peer: ${(res.stderr || res.stdout || 'install-torch.sh failed').trim()}; PyTorch figures skipped`,
+    );
+    return false;
+  }
+  return true;
 }
 
 /**

@@ -16,9 +16,12 @@ import { scaCifar } from './benchmarks/sca-cifar.js';
 import { scaNmnist } from './benchmarks/sca-nmnist.js';
 import { scaSpeedup } from './benchmarks/sca-speedup.js';
 import { trainThroughput } from './benchmarks/train-throughput.js';
+import { wasmConvKernels } from './benchmarks/wasm-conv-kernels.js';
 import { wasmConvStep } from './benchmarks/wasm-conv-step.js';
-import { wasmPeer } from './benchmarks/wasm-peer.js';
+import { wasmMatMulShapes } from './benchmarks/wasm-matmul-shapes.js';
+import { wasmSimdPeak } from './benchmarks/wasm-simd-peak.js';
 import { wasmSparseInference } from './benchmarks/wasm-sparse-inference.js';
+import { wasmVsPytorch } from './benchmarks/wasm-vs-pytorch.js';
 import type { Benchmark, BenchRecord } from './record.js';
 
 const BENCHMARKS: Benchmark[] = [
@@ -27,7 +30,10 @@ const BENCHMARKS: Benchmark[] = [
   trainThroughput,
   wasmConvStep,
   wasmSparseInference,
-  wasmPeer,
+  wasmSimdPeak,
+  wasmConvKernels,
+  wasmVsPytorch,
+  wasmMatMulShapes,
   gradrMnist,
   gradrStep,
   gradrSparseStep,

@@ -1,4 +1,5 @@
-import { encodeCheckpoint, MANIFEST_FILE, type ModelConfig, manifestDigestText } from '@synaptogen/nn';
+import type { ModelConfig } from '@synaptogen/nn';
+import { encodeCheckpoint, MANIFEST_FILE, manifestDigestText } from '@synaptogen/nn/checkpoint';
 import type * as tf from '@tensorflow/tfjs-core';
 import { zipSync } from 'fflate';
 

@@ -1,17 +1,11 @@
-// Browser-safe core: parsers over bytes, frame integration, batching. No Node built-ins here.
-export * from './aedat2.js';
-export * from './aedat4.js';
-export * from './batching.js';
-export * from './cifar.js';
-export * from './errors.js';
-export * from './eventFile.js';
-export * from './events.js';
-export * from './frames.js';
-export * from './holdout.js';
-export * from './idx.js';
-export * from './labelList.js';
-export * from './mnistClasses.js';
-export * from './nmnist.js';
-export * from './npy.js';
-export * from './rng.js';
-export type * from './types.js';
+// Browser-safe root (`@synaptogen/datasets/core`, and the main entry under the `browser` condition): what a
+// pipeline needs to turn images or events into batches. No Node built-ins here. The file formats' parsers
+// are on `/formats`, every batching and framing option on `/batching`, the error classes on `/errors`.
+export { type Batch, type BatchOptions, batchCount, batches } from './batching.js';
+export { DatasetError } from './errors.js';
+export { parseEvents } from './eventFile.js';
+export { type EventStream, summarizeEvents } from './events.js';
+export { type FrameOptions, frameShape, integrateFrames, type SplitBy } from './frames.js';
+export { holdOut } from './holdout.js';
+export { decodeNpy, encodeNpy } from './npy.js';
+export type { ImageDataset, Split } from './types.js';

@@ -4,7 +4,8 @@
  */
 import type { Chip } from './chip.js';
 import { effectiveMask } from './connectivity.js';
-import { type MappingOptions, type MappingReport, mapToChip } from './mapping.js';
+import type { MappingOptions, MappingReport } from './mapping/types.js';
+import { mapToChip } from './mapping.js';
 import type { LayerProfile, NetworkProfile } from './profile.js';
 import { validateProfile, weightCount } from './profile.js';
 import { mulberry32 } from './random.js';

@@ -1,75 +1,19 @@
-export { type CoreBudgetOptions, type CoreBudgetResult, coreBudget, fitToCoreBudget } from './budget.js';
+// The root: cost a network profile (synaptic operations, energy, memory, cores), fit it to a chip's cores,
+// and build or read the profile. Each topic has the full set on its own subpath: `/profile`, `/mapping`,
+// `/energy`, `/report`, and `/node` for files.
 export {
-  type Chip,
-  ChipError,
-  type CoreLimits,
-  chip,
-  chipNames,
-  parseChip,
-  type SynapseEncoding,
-  type SynapseMemory,
-} from './chip.js';
-export {
-  activeOutputs,
-  effectiveMask,
-  effectiveWeightCount,
-  fanInOf,
-  fanOut,
-  maxFanIn,
-} from './connectivity.js';
-export {
-  DEFAULT_ENERGY_PRESET,
-  type EnergyEstimate,
-  type EnergyPreset,
-  EnergyPresetError,
-  energyPreset,
-  energyPresetNames,
-  estimateEnergy,
-  type MemoryEnergy,
-  parseEnergyPreset,
-} from './energy.js';
-export {
-  ActivityAccumulator,
-  activityFromTensor,
-  buildProfile,
-  type CommonLayerOptions,
-  chwToHwc,
-  conv2dLayer,
-  convOIHWToHWIO,
-  linearLayer,
-  linearOutInToInOut,
-  nonzeroMask,
-  type Padding,
-} from './layout.js';
-export {
-  type CoreUsage,
-  type LayerMapping,
-  type Limit,
-  MappingError,
-  type MappingOptions,
-  type MappingReport,
-  mapToChip,
-} from './mapping.js';
-export { countLayerOps, countOps, type LayerOps, type OpsReport, type OpsTotals } from './ops.js';
-export {
-  type Conv2dLayerProfile,
-  type InputKind,
-  inputShape3,
-  inputSize,
-  type LayerActivity,
-  type LayerProfile,
-  type LinearLayerProfile,
-  type NetworkProfile,
-  outputShape3,
-  outputSize,
-  PROFILE_VERSION,
-  ProfileError,
-  type Shape3,
-  validateProfile,
-  type WeightPattern,
-  weightCount,
-} from './profile.js';
-export { mulberry32 } from './random.js';
+  type CoreBudgetOptions,
+  type CoreBudgetResult,
+  coreBudget,
+  fitToCoreBudget,
+} from './budget.js';
+export { type Chip, chip, chipNames } from './chip.js';
+export { type EnergyPreset, energyPreset, energyPresetNames } from './energy.js';
+export { buildProfile, conv2dLayer, linearLayer } from './layout.js';
+export type { MappingOptions, MappingReport } from './mapping/types.js';
+export { mapToChip } from './mapping.js';
+export { countOps } from './ops.js';
+export type { NetworkProfile } from './profile.js';
 export {
   type CostComparison,
   type CostOptions,
@@ -77,17 +21,8 @@ export {
   type CostSummary,
   compareCosts,
   estimateCost,
-  type FormatOptions,
   formatComparison,
   formatCostReport,
-  formatCount,
-  formatEnergy,
   summarizeCost,
 } from './report.js';
-export {
-  type EncodedArray,
-  parseProfile,
-  profileFromJSON,
-  profileToJSON,
-  stringifyProfile,
-} from './serialize.js';
+export { parseProfile, stringifyProfile } from './serialize.js';

@@ -30,15 +30,6 @@ import { coreCapacity } from './mapping/synapse-storage.js';
 import type { MappingOptions, MappingReport } from './mapping/types.js';
 import { type NetworkProfile, validateProfile } from './profile.js';
 
-export {
-  type CoreUsage,
-  type LayerMapping,
-  type Limit,
-  MappingError,
-  type MappingOptions,
-  type MappingReport,
-} from './mapping/types.js';
-
 /**
  * Maps a profiled network onto a chip; see the module comment for the model. Layers are mapped last
  * to first: a layer's output axons depend on how the next layer's cores consume its spikes.

@@ -46,19 +46,8 @@ export interface LayerOps {
   activationSparsity: number;
 }
 
-export interface OpsTotals {
-  denseMACs: number;
-  denseSynOps: number;
-  effectiveACs: number;
-  effectiveMACs: number;
-  neurons: number;
-  membraneUpdates: number;
-  weights: number;
-  nonzeroWeights: number;
-  connectionSparsity: number;
-  inputEvents: number;
-  activationSparsity: number;
-}
+/** The network's totals: each count summed over the layers, the sparsities of the sums. */
+export type OpsTotals = Omit<LayerOps, 'name' | 'kind' | 'input' | 'steps' | 'inputRate'>;
 
 export interface OpsReport {
   timeSteps: number;

@@ -4,7 +4,8 @@
  */
 import type { Chip } from './chip.js';
 import { DEFAULT_ENERGY_PRESET, type EnergyEstimate, type EnergyPreset, estimateEnergy } from './energy.js';
-import { type MappingOptions, type MappingReport, mapToChip } from './mapping.js';
+import type { MappingOptions, MappingReport } from './mapping/types.js';
+import { mapToChip } from './mapping.js';
 import { countOps, type OpsReport } from './ops.js';
 import type { NetworkProfile } from './profile.js';
 

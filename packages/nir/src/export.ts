@@ -1,3 +1,4 @@
+import type { Module, SpikingModel } from '@synaptogen/nn';
 import {
   AvgPool2d,
   BatchNorm,
@@ -9,15 +10,13 @@ import {
   LeakyIntegrator,
   Linear,
   MaxPool2d,
-  type Module,
   Neuron,
-  neuronSpecData,
   PreActBlock,
   Scale,
-  type SpikingModel,
   SumPool2d,
   Threshold,
-} from '@synaptogen/nn';
+} from '@synaptogen/nn/layers';
+import { neuronSpecData } from '@synaptogen/nn/models';
 import type * as tf from '@tensorflow/tfjs-core';
 import { NirUnsupportedError } from './errors.js';
 import { foldBatchNorm } from './fold.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Neuron } from '@synaptogen/nn';
+import { Neuron } from '@synaptogen/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NirUnsupportedError } from './errors.js';

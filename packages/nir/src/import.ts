@@ -1,11 +1,5 @@
-import {
-  buildModel,
-  type LayerSpec,
-  type LossName,
-  type ModelConfig,
-  type NeuronSpecData,
-  type SpikingModel,
-} from '@synaptogen/nn';
+import type { ModelConfig, SpikingModel } from '@synaptogen/nn';
+import { buildModel, type LayerSpec, type LossName, type NeuronSpecData } from '@synaptogen/nn/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { NirGraphError, NirUnsupportedError } from './errors.js';
 import { type BatchNormValues, foldBatchNorm } from './fold.js';

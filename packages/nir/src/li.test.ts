@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LeakyIntegrator, Linear, Neuron, Rng, Sequential, SpikingModel } from '@synaptogen/nn';
+import { Rng, SpikingModel } from '@synaptogen/nn';
+import { LeakyIntegrator, Linear, Neuron, Sequential } from '@synaptogen/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect, it } from 'vitest';
 import { exportNirBytes } from './export.js';

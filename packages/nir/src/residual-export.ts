@@ -1,4 +1,4 @@
-import type { BatchNorm } from '@synaptogen/nn';
+import type { BatchNorm } from '@synaptogen/nn/layers';
 import { foldBatchNorm } from './fold.js';
 import { array, ints, type Metadata, type NirNode, scalar } from './graph.js';
 

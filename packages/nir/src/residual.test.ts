@@ -2,15 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { batches, loadDataset } from '@synaptogen/datasets/node';
-import {
-  type BatchNorm,
-  buildModel,
-  type Conv2d,
-  createModel,
-  initBackend,
-  PreActBlock,
-  type SpikingModel,
-} from '@synaptogen/nn';
+import { createModel, initBackend, type SpikingModel } from '@synaptogen/nn';
+import { type BatchNorm, type Conv2d, PreActBlock } from '@synaptogen/nn/layers';
+import { buildModel } from '@synaptogen/nn/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportNirBytes } from './export.js';

@@ -2,14 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { batches, loadDataset } from '@synaptogen/datasets/node';
-import {
-  BatchNorm,
-  buildModel,
-  createModel,
-  initBackend,
-  type Module,
-  type SpikingModel,
-} from '@synaptogen/nn';
+import { createModel, initBackend, type Module, type SpikingModel } from '@synaptogen/nn';
+import { BatchNorm } from '@synaptogen/nn/layers';
+import { buildModel } from '@synaptogen/nn/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportNirBytes } from './export.js';

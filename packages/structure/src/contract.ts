@@ -1,4 +1,5 @@
-import type { Optimizer, SpikingModel, TrainingHooks } from '@synaptogen/nn';
+import type { SpikingModel, TrainingHooks } from '@synaptogen/nn';
+import type { Optimizer } from '@synaptogen/nn/optim';
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as parts from './parts/index.js';
 

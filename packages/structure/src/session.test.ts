@@ -1,4 +1,6 @@
-import { Adam, createModel, encodeCheckpoint, initBackend, type Optimizer, SGD } from '@synaptogen/nn';
+import { Adam, createModel, initBackend, SGD } from '@synaptogen/nn';
+import { encodeCheckpoint } from '@synaptogen/nn/checkpoint';
+import type { Optimizer } from '@synaptogen/nn/optim';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import './builtins.js';
@@ -81,7 +83,7 @@ describe('TrainingSession', () => {
     for (let i = 0; i < 3; i++) a.trainer.trainStep(batch());
     const { tensors, meta } = a.snapshot();
     const { manifest, data } = await encodeCheckpoint(a.model.config, tensors, meta as never);
-    const { decodeCheckpoint, restoreModel } = await import('@synaptogen/nn');
+    const { decodeCheckpoint, restoreModel } = await import('@synaptogen/nn/checkpoint');
     const saved = decodeCheckpoint('mem', manifest, data);
     const b = new TrainingSession({
       model: restoreModel('mem', saved),
@@ -115,7 +117,7 @@ describe('TrainingSession', () => {
       ...meta,
       learner: { ...meta.learner, name: 'deepr' },
     } as never);
-    const { decodeCheckpoint } = await import('@synaptogen/nn');
+    const { decodeCheckpoint } = await import('@synaptogen/nn/checkpoint');
     const saved = decodeCheckpoint('runs/x', manifest, data);
     expect(() => s.restore(saved, 'runs/x')).toThrow(
       'checkpoint runs/x: was trained with learner "deepr", not "gradr"',

@@ -1,14 +1,7 @@
-import {
-  type CheckpointData,
-  CheckpointError,
-  type DivergenceOptions,
-  type LossFn,
-  modelTensors,
-  type Optimizer,
-  type SpikingModel,
-  Trainer,
-  type TrainingHooks,
-} from '@synaptogen/nn';
+import { modelTensors, type SpikingModel, Trainer, type TrainingHooks } from '@synaptogen/nn';
+import { type CheckpointData, CheckpointError } from '@synaptogen/nn/checkpoint';
+import type { Optimizer } from '@synaptogen/nn/optim';
+import type { DivergenceOptions, LossFn } from '@synaptogen/nn/train';
 import * as tf from '@tensorflow/tfjs-core';
 import type { StructureLearner } from './contract.js';
 import { Dense } from './dense.js';

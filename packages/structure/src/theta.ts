@@ -1,4 +1,5 @@
-import { Adam, type AdamOptions, type SpikingModel, type StepInfo } from '@synaptogen/nn';
+import { Adam, type SpikingModel, type StepInfo } from '@synaptogen/nn';
+import type { AdamOptions } from '@synaptogen/nn/optim';
 import * as tf from '@tensorflow/tfjs-core';
 import { buildReport } from './connectivity.js';
 import type { AttachContext, LearnerReport, LearnerState, StructureLearner } from './contract.js';

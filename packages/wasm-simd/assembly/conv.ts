@@ -1,3 +1,4 @@
+import { gemmAB, gemmAtB } from './gemm';
 import { claim } from './schedule';
 
 // Conv2D gradient kernels (NHWC, filter [kh, kw, ci, co]) as im2col/col2im around packed
@@ -105,61 +106,6 @@ export function packRowsPanels8(src: usize, b: usize, p0: i32, pt: i32, ptStride
   }
 }
 
-/**
- * C[Kp × Cop] += A^T · B with A = [Kp/4][pt][4], B = [Cop/8][pt][8] (pt pixels, any count).
- * Micro-tile 4×8: 8 accumulators, per pixel 2 loads of B and 4 broadcast loads of A.
- */
-export function gemmAtB(a: usize, b: usize, c: usize, kp: i32, cop: i32, pt: i32): void {
-  const rowBytes = (<usize>cop) << 2;
-  for (let kb = 0; kb < kp; kb += 4) {
-    const aPanel = a + ((<usize>kb * <usize>pt) << 2);
-    for (let cb = 0; cb < cop; cb += 8) {
-      const bPanel = b + ((<usize>cb * <usize>pt) << 2);
-      const c0 = c + <usize>kb * rowBytes + ((<usize>cb) << 2);
-      const c1 = c0 + rowBytes;
-      const c2 = c1 + rowBytes;
-      const c3 = c2 + rowBytes;
-      let a00 = v128.load(c0);
-      let a01 = v128.load(c0, 16);
-      let a10 = v128.load(c1);
-      let a11 = v128.load(c1, 16);
-      let a20 = v128.load(c2);
-      let a21 = v128.load(c2, 16);
-      let a30 = v128.load(c3);
-      let a31 = v128.load(c3, 16);
-      let pa = aPanel;
-      let pb = bPanel;
-      const end = aPanel + ((<usize>pt) << 4);
-      while (pa < end) {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        let s = v128.load32_splat(pa);
-        a00 = f32x4.add(a00, f32x4.mul(s, b0));
-        a01 = f32x4.add(a01, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa, 4);
-        a10 = f32x4.add(a10, f32x4.mul(s, b0));
-        a11 = f32x4.add(a11, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa, 8);
-        a20 = f32x4.add(a20, f32x4.mul(s, b0));
-        a21 = f32x4.add(a21, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa, 12);
-        a30 = f32x4.add(a30, f32x4.mul(s, b0));
-        a31 = f32x4.add(a31, f32x4.mul(s, b1));
-        pa += 16;
-        pb += 32;
-      }
-      v128.store(c0, a00);
-      v128.store(c0, a01, 16);
-      v128.store(c1, a10);
-      v128.store(c1, a11, 16);
-      v128.store(c2, a20);
-      v128.store(c2, a21, 16);
-      v128.store(c3, a30);
-      v128.store(c3, a31, 16);
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Input gradient: Dcol[pt × K] = DY_tile · W^T, then col2im adds Dcol into dx.
 // Panels: A = dy tile packed as [ptp/4][Co][4]; B = W packed once as [Kp/8][Co][8].
@@ -184,60 +130,6 @@ export function packRowsT4(dy: usize, a: usize, p0: i32, pt: i32, co: i32): void
     const row = dy + ((<usize>(p0 + i) * <usize>co) << 2);
     const out = a + ((<usize>(i >> 2) * <usize>co) << 4) + ((<usize>(i & 3)) << 2);
     for (let c = 0; c < co; c++) store<f32>(out + ((<usize>c) << 4), load<f32>(row + ((<usize>c) << 2)));
-  }
-}
-
-/** C[ptp × Kp] = A · B with A = [ptp/4][Co][4], B = [Kp/8][Co][8]; C row stride Kp. */
-export function gemmAB(a: usize, b: usize, c: usize, ptp: i32, kp: i32, co: i32): void {
-  const rowBytes = (<usize>kp) << 2;
-  const aPanelBytes = (<usize>co) << 4;
-  const bPanelBytes = (<usize>co) << 5;
-  for (let kb = 0; kb < kp; kb += 8) {
-    const bPanel = b + <usize>(kb >> 3) * bPanelBytes;
-    for (let pb = 0; pb < ptp; pb += 4) {
-      const aPanel = a + <usize>(pb >> 2) * aPanelBytes;
-      let a00 = f32x4.splat(0);
-      let a01 = f32x4.splat(0);
-      let a10 = f32x4.splat(0);
-      let a11 = f32x4.splat(0);
-      let a20 = f32x4.splat(0);
-      let a21 = f32x4.splat(0);
-      let a30 = f32x4.splat(0);
-      let a31 = f32x4.splat(0);
-      let pa = aPanel;
-      let pbv = bPanel;
-      const end = aPanel + aPanelBytes;
-      while (pa < end) {
-        const b0 = v128.load(pbv);
-        const b1 = v128.load(pbv, 16);
-        let s = v128.load32_splat(pa);
-        a00 = f32x4.add(a00, f32x4.mul(s, b0));
-        a01 = f32x4.add(a01, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa, 4);
-        a10 = f32x4.add(a10, f32x4.mul(s, b0));
-        a11 = f32x4.add(a11, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa, 8);
-        a20 = f32x4.add(a20, f32x4.mul(s, b0));
-        a21 = f32x4.add(a21, f32x4.mul(s, b1));
-        s = v128.load32_splat(pa, 12);
-        a30 = f32x4.add(a30, f32x4.mul(s, b0));
-        a31 = f32x4.add(a31, f32x4.mul(s, b1));
-        pa += 16;
-        pbv += 32;
-      }
-      const c0 = c + <usize>pb * rowBytes + ((<usize>kb) << 2);
-      const c1 = c0 + rowBytes;
-      const c2 = c1 + rowBytes;
-      const c3 = c2 + rowBytes;
-      v128.store(c0, a00);
-      v128.store(c0, a01, 16);
-      v128.store(c1, a10);
-      v128.store(c1, a11, 16);
-      v128.store(c2, a20);
-      v128.store(c2, a21, 16);
-      v128.store(c3, a30);
-      v128.store(c3, a31, 16);
-    }
   }
 }
 
@@ -393,54 +285,6 @@ export function addInto(c: usize, src: usize, count: i32): void {
   }
 }
 
-/**
- * Throughput probe for the machine's 128-bit SIMD peak: per round, 6 independent f32x4 multiply
- * chains and 6 independent add chains (48 flops per round; enough chains to cover the latencies,
- * few enough to stay in registers). Returns a lane sum so that the work cannot be elided.
- */
-export function simdPeakProbe(iters: i32, seed: f32): f32 {
-  const m = f32x4.splat(0.999999);
-  const c = f32x4.splat(1e-7);
-  let p0 = f32x4.splat(seed + 0);
-  let p1 = f32x4.splat(seed + 1);
-  let p2 = f32x4.splat(seed + 2);
-  let p3 = f32x4.splat(seed + 3);
-  let p4 = f32x4.splat(seed + 4);
-  let p5 = f32x4.splat(seed + 5);
-  let q0 = f32x4.splat(seed - 0);
-  let q1 = f32x4.splat(seed - 1);
-  let q2 = f32x4.splat(seed - 2);
-  let q3 = f32x4.splat(seed - 3);
-  let q4 = f32x4.splat(seed - 4);
-  let q5 = f32x4.splat(seed - 5);
-  for (let i = 0; i < iters; i++) {
-    p0 = f32x4.mul(p0, m);
-    q0 = f32x4.add(q0, c);
-    p1 = f32x4.mul(p1, m);
-    q1 = f32x4.add(q1, c);
-    p2 = f32x4.mul(p2, m);
-    q2 = f32x4.add(q2, c);
-    p3 = f32x4.mul(p3, m);
-    q3 = f32x4.add(q3, c);
-    p4 = f32x4.mul(p4, m);
-    q4 = f32x4.add(q4, c);
-    p5 = f32x4.mul(p5, m);
-    q5 = f32x4.add(q5, c);
-  }
-  let s = f32x4.add(p0, q0);
-  s = f32x4.add(s, f32x4.add(p1, q1));
-  s = f32x4.add(s, f32x4.add(p2, q2));
-  s = f32x4.add(s, f32x4.add(p3, q3));
-  s = f32x4.add(s, f32x4.add(p4, q4));
-  s = f32x4.add(s, f32x4.add(p5, q5));
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
-}
-
-/** simdPeakProbe on a worker thread: the result goes to `out` (parallel jobs return nothing). */
-export function simdPeakRange(iters: i32, out: usize): void {
-  store<f32>(out, simdPeakProbe(iters, <f32>out));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Forward: Y[pt × Co] = Xcol_tile · W with the same 4×8 micro-kernel (gemmAB, inner dim K).
 // Panels: A = im2col tile packed as [ptp/4][K][4]; B = W packed once as [Cop/8][K][8].
@@ -538,38 +382,5 @@ export function convForwardRange(
     packIm2colT4(x, a, p, n, inH, inW, ci, outH, outW, kh, kw, sh, sw, padTop, padLeft);
     gemmAB(a, wb, c, (n + 3) & ~3, cop, kTotal);
     unpad(c, y + ((<usize>p * <usize>co) << 2), n, co, cop);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Matrix multiply (tfjs BatchMatMul) on the same micro-kernel: strided packs cover the transposes.
-// ---------------------------------------------------------------------------------------------
-
-/** A[i][k] = src[i·rs + k·cs] packed as [ceil(rows/4)][inner][4] (rows past `rows` zero). */
-export function packRowsT4Strided(src: usize, a: usize, rows: i32, inner: i32, rs: i32, cs: i32): void {
-  const rp = (rows + 3) & ~3;
-  const panelBytes = (<usize>inner) << 4;
-  if (rp !== rows) memory.fill(a + <usize>((rp - 4) >> 2) * panelBytes, 0, panelBytes);
-  for (let i = 0; i < rows; i++) {
-    const out = a + <usize>(i >> 2) * panelBytes + ((<usize>(i & 3)) << 2);
-    const row = src + ((<usize>i * <usize>rs) << 2);
-    for (let k = 0; k < inner; k++) {
-      store<f32>(out + ((<usize>k) << 4), load<f32>(row + ((<usize>k * <usize>cs) << 2)));
-    }
-  }
-}
-
-/** B[k][j] = src[k·rs + j·cs] packed as [ceil(cols/8)][inner][8] (columns past `cols` zero). */
-export function packCols8Strided(src: usize, b: usize, inner: i32, cols: i32, rs: i32, cs: i32): void {
-  const cp = (cols + 7) & ~7;
-  if (cp !== cols) memory.fill(b, 0, (<usize>cp * <usize>inner) << 2);
-  for (let k = 0; k < inner; k++) {
-    const row = src + ((<usize>k * <usize>rs) << 2);
-    for (let j = 0; j < cols; j++) {
-      store<f32>(
-        b + ((<usize>(j >> 3) * <usize>inner + <usize>k) << 5) + ((<usize>(j & 7)) << 2),
-        load<f32>(row + ((<usize>j * <usize>cs) << 2)),
-      );
-    }
   }
 }

@@ -1,4 +1,7 @@
 export * from './conv';
+export * from './gemm';
+export * from './matmul-packs';
+export * from './peak';
 export * from './neurons';
 export * from './spikes';
 export * from './sparse';

@@ -1,4 +1,4 @@
-import { gemmAtB } from './conv';
+import { gemmAtB } from './gemm';
 import { claim } from './schedule';
 
 // Winograd F(2×2, 3×3) for stride-1 3×3 convs over NHWC data (Lavin & Gray, "Fast Algorithms for
@@ -169,7 +169,7 @@ function inputRow(o: usize, xiBytes: usize, r: i32, a: v128, b: v128, c: v128, d
 
 /**
  * M[rows × cout8] = V[rows × cin] · U with U packed [cout8/8][cin][8]; rows a multiple of 4. The 4×8
- * register block of conv.ts' gemmAB, reading four rows of V in place of a packed A panel. Not shared
+ * register block of gemm.ts' gemmAB, reading four rows of V in place of a packed A panel. Not shared
  * with gemmAB through an inlined generic: Binaryen then keeps gemmAB's constant lane offsets as i32.add
  * before each broadcast load instead of folding them into the load (checked in the disassembly).
  */

@@ -10,9 +10,10 @@ import {
   conv2dForward,
   winogradApplies,
 } from './conv.js';
+import { geometryFromInfo } from './kernels/wasm-backend.js';
 import { loadKernels } from './runtime.js';
 import { seededMulberry } from './test-helpers.js';
-import { geometryFromInfo, useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
+import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
 

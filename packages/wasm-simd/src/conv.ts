@@ -52,6 +52,13 @@ function checkLength(arr: Float32Array, expected: number, name: string, what: st
   }
 }
 
+/** The caller's `out` (checked to hold `length` floats) or a new array. */
+function output(out: Float32Array | undefined, length: number, what: string): Float32Array {
+  const result = out ?? new Float32Array(length);
+  checkLength(result, length, 'out', what);
+  return result;
+}
+
 function tileRows(perRow: number): number {
   return Math.max(8, Math.min(1024, Math.floor(TILE_FLOATS / perRow) & ~3));
 }
@@ -86,8 +93,7 @@ export function conv2dBackpropFilter(
   const pixels = g.batch * g.outH * g.outW;
   checkLength(dy, pixels * g.outC, 'dy', what);
   const kTotal = g.kH * g.kW * g.inC;
-  const result = out ?? new Float32Array(kTotal * g.outC);
-  checkLength(result, kTotal * g.outC, 'out', what);
+  const result = output(out, kTotal * g.outC, what);
   if (winogradUsed(g, options)) return winogradFilterGrad(k, x, dy, g, result);
   const kp = (kTotal + 3) & ~3;
   const cop = (g.outC + 7) & ~7;
@@ -147,8 +153,7 @@ export function conv2dBackpropInput(
   const kTotal = g.kH * g.kW * g.inC;
   checkLength(w, kTotal * g.outC, 'filter', what);
   const dxLen = g.batch * g.inH * g.inW * g.inC;
-  const result = out ?? new Float32Array(dxLen);
-  checkLength(result, dxLen, 'out', what);
+  const result = output(out, dxLen, what);
   if (winogradUsed(g, options)) return winogradConv(k, dy, w, true, inputGradientConv(g), result);
   const kp = (kTotal + 7) & ~7;
   const pt = tileRows(kp + g.outC);
@@ -372,8 +377,7 @@ export function conv2dForward(
   const kTotal = g.kH * g.kW * g.inC;
   checkLength(w, kTotal * g.outC, 'filter', what);
   const pixels = g.batch * g.outH * g.outW;
-  const result = out ?? new Float32Array(pixels * g.outC);
-  checkLength(result, pixels * g.outC, 'out', what);
+  const result = output(out, pixels * g.outC, what);
   if (winogradUsed(g, options)) return winogradConv(k, x, w, false, forwardConv(g), result);
   const cop = (g.outC + 7) & ~7;
   const pt = tileRows(kTotal + cop);

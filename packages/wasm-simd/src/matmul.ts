@@ -16,7 +16,7 @@ export const SPARSE_MATMUL_DENSITY_MAX = 0.3;
 /**
  * At or below this fraction of nonzeros in B (a pruned weight), the BatchMatMul kernel may skip B's
  * zeros instead (`matMulSparseB`), when that visits fewer products than skipping A's. Measured: see
- * the comment at its use in tfjs.ts.
+ * the comment at its use in kernels/batch-matmul.ts.
  */
 export const SPARSE_WEIGHT_DENSITY_MAX = 0.3;
 
@@ -46,7 +46,18 @@ export interface MatMulOptions {
   path?: 'auto' | 'dense' | 'sparse' | 'sparseB';
 }
 
-function check(what: string, a: Float32Array, b: Float32Array, m: number, kDim: number, n: number): void {
+/** C [m × n] = op(A) [m × kDim] · op(B) [kDim × n], each op a transpose where asked. */
+export interface Dims {
+  m: number;
+  kDim: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** The sizes of A, B and (when given) C against the dims, else an error naming `what`. */
+function check(what: string, a: Float32Array, b: Float32Array, d: Dims, out?: Float32Array): void {
+  const { m, kDim, n } = d;
   for (const [name, v] of [
     ['M', m],
     ['K', kDim],
@@ -57,6 +68,8 @@ function check(what: string, a: Float32Array, b: Float32Array, m: number, kDim: 
   }
   if (a.length !== m * kDim) throw new Error(`${what}: a has ${a.length} elements, expected ${m}·${kDim}`);
   if (b.length !== kDim * n) throw new Error(`${what}: b has ${b.length} elements, expected ${kDim}·${n}`);
+  if (out && out.length !== m * n)
+    throw new Error(`${what}: out has ${out.length} elements, expected ${m * n}`);
 }
 
 /** Copy the first rows·cols floats of C (row stride `stride`) out of the arena. */
@@ -94,7 +107,7 @@ export function matMul(
   out?: Float32Array,
   options: MatMulOptions = {},
 ): Float32Array {
-  return product(k, a, b, m, kDim, n, transposeA, transposeB, out, options, null);
+  return product(k, a, b, { m, kDim, n, transposeA, transposeB }, out, options, null);
 }
 
 /** A's CSR as stored (copied out of the arena), or 'dense' when A was too dense for it. */
@@ -110,16 +123,12 @@ export function matMulKeepingA(
   k: KernelInstance,
   a: Float32Array,
   b: Float32Array,
-  m: number,
-  kDim: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
+  dims: Dims,
   out: Float32Array,
   key: object,
   part: string,
 ): Float32Array {
-  return product(k, a, b, m, kDim, n, transposeA, transposeB, out, {}, { key, part });
+  return product(k, a, b, dims, out, {}, { key, part });
 }
 
 /**
@@ -202,29 +211,34 @@ function keepCsr(
   return { csr: sparse ? { ptr, col, val, nnz } : null, kept: entry };
 }
 
+/** A remembered CSR (rows + 1 row pointers) copied back into the arena. */
+function restoreCsr(k: KernelInstance, known: Exclude<Kept, 'dense'>, rows: number): Csr {
+  const nnz = known.col.length;
+  const csr = { ptr: k.alloc(rows + 1), col: k.alloc(nnz), val: k.alloc(nnz), nnz };
+  new Int32Array(k.memory.buffer, csr.ptr, rows + 1).set(known.ptr);
+  new Int32Array(k.memory.buffer, csr.col, nnz).set(known.col);
+  k.f32(csr.val, nnz).set(known.val);
+  return csr;
+}
+
 function product(
   k: KernelInstance,
   a: Float32Array,
   b: Float32Array,
-  m: number,
-  kDim: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
+  d: Dims,
   out: Float32Array | undefined,
   options: MatMulOptions,
   keep: { key: object; part: string } | null,
 ): Float32Array {
   const what = 'matMul';
-  check(what, a, b, m, kDim, n);
-  const result = out ?? new Float32Array(m * n);
-  if (result.length !== m * n)
-    throw new Error(`${what}: out has ${result.length} elements, expected ${m * n}`);
+  const { m, kDim, transposeA } = d;
+  check(what, a, b, d, out);
+  const result = out ?? new Float32Array(m * d.n);
   const path = options.path ?? 'auto';
   if (path !== 'auto' && path !== 'dense' && path !== 'sparse' && path !== 'sparseB')
     throw new Error(`${what}: options.path must be 'auto', 'dense', 'sparse' or 'sparseB', got '${path}'`);
   if (path === 'sparseB') {
-    sparseBProduct(k, a, b, m, kDim, n, transposeA, transposeB, result, keep, true);
+    sparseBProduct(k, a, b, d, result, keep, true);
     return result;
   }
   const storedRows = transposeA ? kDim : m;
@@ -233,14 +247,7 @@ function product(
   const known = keep ? kept.get(keep.key)?.get(part) : undefined;
   k.reset();
   if (known && known !== 'dense') {
-    const nnz = known.col.length;
-    const ptr = k.alloc(storedRows + 1);
-    const col = k.alloc(nnz);
-    const val = k.alloc(nnz);
-    new Int32Array(k.memory.buffer, ptr, storedRows + 1).set(known.ptr);
-    new Int32Array(k.memory.buffer, col, nnz).set(known.col);
-    k.f32(val, nnz).set(known.val);
-    sparseAB(k, { ptr, col, val, nnz }, b, m, kDim, n, transposeA, transposeB, result);
+    sparseAB(k, restoreCsr(k, known, storedRows), b, d, result);
     return result;
   }
   const aSrc = k.put(a);
@@ -255,26 +262,17 @@ function product(
       path === 'sparse',
     );
     if (csr) {
-      sparseAB(k, csr, b, m, kDim, n, transposeA, transposeB, result);
+      sparseAB(k, csr, b, d, result);
       return result;
     }
   }
-  denseAB(k, aSrc, b, m, kDim, n, transposeA, transposeB, result);
+  denseAB(k, aSrc, b, d, result);
   return result;
 }
 
 /** The packed 4×8 GEMM micro-kernel (A already in the arena at aSrc). */
-function denseAB(
-  k: KernelInstance,
-  aSrc: number,
-  b: Float32Array,
-  m: number,
-  kDim: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
-  result: Float32Array,
-): void {
+function denseAB(k: KernelInstance, aSrc: number, b: Float32Array, d: Dims, result: Float32Array): void {
+  const { m, kDim, n, transposeA, transposeB } = d;
   const e = k.exports;
   const mp = (m + 3) & ~3;
   const np = (n + 7) & ~7;
@@ -309,17 +307,8 @@ interface Csr {
 }
 
 /** CSR of A (as stored) times op(B) as padded rows; rows of C split across threads by nonzero count. */
-function sparseAB(
-  k: KernelInstance,
-  stored: Csr,
-  b: Float32Array,
-  m: number,
-  kDim: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
-  result: Float32Array,
-): void {
+function sparseAB(k: KernelInstance, stored: Csr, b: Float32Array, d: Dims, result: Float32Array): void {
+  const { m, kDim, n, transposeA, transposeB } = d;
   const e = k.exports;
   const np = (n + 3) & ~3;
   let bRows: number;
@@ -379,15 +368,12 @@ function sparseBProduct(
   k: KernelInstance,
   a: Float32Array,
   b: Float32Array,
-  m: number,
-  kDim: number,
-  n: number,
-  transposeA: boolean,
-  transposeB: boolean,
+  d: Dims,
   result: Float32Array,
   keep: { key: object; part: string } | null,
   force: boolean,
 ): boolean {
+  const { m, kDim, n, transposeA, transposeB } = d;
   const e = k.exports;
   const storedRows = transposeB ? n : kDim;
   const storedCols = transposeB ? kDim : n;
@@ -396,13 +382,8 @@ function sparseBProduct(
   if (known === 'dense' && !force) return false;
   k.reset();
   let stored: Csr;
-  if (known && known !== 'dense') {
-    const nnz = known.col.length;
-    stored = { ptr: k.alloc(storedRows + 1), col: k.alloc(nnz), val: k.alloc(nnz), nnz };
-    new Int32Array(k.memory.buffer, stored.ptr, storedRows + 1).set(known.ptr);
-    new Int32Array(k.memory.buffer, stored.col, nnz).set(known.col);
-    k.f32(stored.val, nnz).set(known.val);
-  } else {
+  if (known && known !== 'dense') stored = restoreCsr(k, known, storedRows);
+  else {
     const bSrc = k.put(b);
     const r = keepCsr(
       k,
@@ -458,8 +439,7 @@ export function matMulSparseB(
   key: object,
   part: string,
 ): boolean {
-  check('matMulSparseB', a, b, m, kDim, n);
-  if (out.length !== m * n)
-    throw new Error(`matMulSparseB: out has ${out.length} elements, expected ${m * n}`);
-  return sparseBProduct(k, a, b, m, kDim, n, transposeA, transposeB, out, { key, part }, false);
+  const d = { m, kDim, n, transposeA, transposeB };
+  check('matMulSparseB', a, b, d, out);
+  return sparseBProduct(k, a, b, d, out, { key, part }, false);
 }

@@ -1,16 +1,11 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import type { SurrogateName } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEURON_FORWARD, spikingNeuron } from './neuron-op.js';
-import {
-  type NeuronOptions,
-  neuronBackward,
-  neuronForward,
-  SURROGATES,
-  type SurrogateName,
-} from './neurons.js';
+import { type NeuronOptions, neuronBackward, neuronForward, SURROGATES } from './neurons.js';
 import { loadKernels } from './runtime.js';
 import { seededMulberry } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';

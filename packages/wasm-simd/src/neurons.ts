@@ -11,7 +11,6 @@ import { splitRange } from './worker-pool.js';
 
 /** Surrogate spike-function names in the kernels' id order (the contract's table). */
 export const SURROGATES: readonly SurrogateName[] = SURROGATE_NAMES;
-export type { SurrogateName };
 
 /** A spiking neuron with SpikingJelly semantics (defaults: τ = 2, V_th = 1, V_reset = 0, sigmoid(4)). */
 export type NeuronOptions = NeuronKernelOptions;

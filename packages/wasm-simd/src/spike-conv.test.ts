@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConvGeometry } from './conv.js';
+import { geometryFromInfo } from './kernels/wasm-backend.js';
 import { loadKernels } from './runtime.js';
 import {
   conv2dBackpropFilterSpikes,
@@ -15,7 +16,7 @@ import {
   spikeForwardDensityMax,
 } from './spike-conv.js';
 import { seededRange } from './test-helpers.js';
-import { geometryFromInfo, useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
+import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
 

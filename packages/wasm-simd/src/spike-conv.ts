@@ -81,6 +81,13 @@ function events(
   return { offs, ev, count };
 }
 
+/** A thread's own dW partial sum (`wLen` floats) in the arena, zeroed. */
+function zeroedPartial(k: KernelInstance, wLen: number): number {
+  const dw = k.alloc(wLen);
+  k.exports.zero(dw, Math.ceil(wLen / 4) * 16);
+  return dw;
+}
+
 function usable(g: ConvGeometry): boolean {
   return g.outC % 4 === 0;
 }
@@ -226,8 +233,7 @@ export function conv2dBackpropFilterSpikes(
   const partials: number[] = [];
   const jobs = [];
   for (let t = 0; t < threads; t++) {
-    const dw = k.alloc(wLen);
-    k.exports.zero(dw, Math.ceil(wLen / 4) * 16);
+    const dw = zeroedPartial(k, wLen);
     partials.push(dw);
     const q0 = Math.min(pixels, t * per);
     jobs.push({

@@ -1,6 +1,7 @@
 import { Adam, createModel } from '@synaptogen/nn';
 import { createLearner, TrainingSession } from '@synaptogen/structure';
-import { sparseWeightCalls, useWasmSimd } from '@synaptogen/wasm-simd';
+import { useWasmSimd } from '@synaptogen/wasm-simd';
+import { sparseWeightCalls } from '@synaptogen/wasm-simd/tuning';
 import * as tf from '@tensorflow/tfjs-core';
 import { startBenchEngine } from '../engine.js';
 import { type Benchmark, type BenchRecord, median } from '../record.js';

@@ -2,14 +2,13 @@
 import { batches, type ImageDataset } from '@synaptogen/datasets/node';
 import {
   backendInfo,
-  Conv2d,
   createModel,
   type EpochMetrics,
-  Linear,
   SGD,
   type Signal,
   type SpikingModel,
 } from '@synaptogen/nn';
+import { Conv2d, Linear } from '@synaptogen/nn/layers';
 import { compactModel, SCA, type SCAOptions, TrainingSession } from '@synaptogen/structure';
 import * as tf from '@tensorflow/tfjs-core';
 import { startBenchEngine } from '../engine.js';

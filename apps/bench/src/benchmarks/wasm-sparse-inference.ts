@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { Adam, type Batch, createModel, initBackend, type SpikingModel, Trainer } from '@synaptogen/nn';
 import { compile, useWasmSimd } from '@synaptogen/wasm-simd';
 import * as tf from '@tensorflow/tfjs-core';
-import { peerDir } from '../peer.js';
+import { ensureTorch, peerDir } from '../peer.js';
 import { type Benchmark, type BenchRecord, median } from '../record.js';
 import { realBatch, timeWindow } from './wasm-common.js';
-import { ensureTorch } from './wasm-peer.js';
 
 const KEEP = 0.05; // connectivity after pruning (the issue asks for ≤ 5%)
 const TEST = 10_000;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { CheckpointError, modelTensors, restoreModel } from '@synaptogen/nn';
+import { modelTensors, restoreModel } from '@synaptogen/nn';
+import { CheckpointError } from '@synaptogen/nn/checkpoint';
 import { loadCheckpoint, saveCheckpoint } from '@synaptogen/nn/node';
 import { compactModel } from '@synaptogen/structure';
 import type { Command } from 'commander';

@@ -10,10 +10,10 @@ import {
   fitToCoreBudget,
   formatComparison,
   formatCostReport,
-  formatCount,
   type NetworkProfile,
 } from '@synaptogen/hardware';
 import { loadChip, loadEnergyPresets, readProfileFile, writeProfileFile } from '@synaptogen/hardware/node';
+import { formatCount } from '@synaptogen/hardware/report';
 import { profile, restoreModel, type SpikingModel } from '@synaptogen/nn';
 import { loadCheckpoint } from '@synaptogen/nn/node';
 import type { Command } from 'commander';

@@ -6,8 +6,8 @@ import {
   listNmnist,
   locateCifar,
   mnistFolders,
-  resolveDataRoot,
-} from '@synaptogen/datasets/node';
+} from '@synaptogen/datasets/files';
+import { resolveDataRoot } from '@synaptogen/datasets/node';
 
 /** What `train --dataset` would find under the data root: per split, a sample count or the form it is in. */
 export interface LocalCopy {

@@ -1,13 +1,5 @@
-import {
-  DATASETS,
-  DatasetError,
-  type DatasetReport,
-  datasetFiles,
-  datasetInfo,
-  downloadDataset,
-  resolveDataRoot,
-  verifyDataset,
-} from '@synaptogen/datasets/node';
+import { DATASETS, type DatasetReport, datasetFiles, datasetInfo } from '@synaptogen/datasets/download';
+import { DatasetError, downloadDataset, resolveDataRoot, verifyDataset } from '@synaptogen/datasets/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { localCopy } from './datasets-local.js';

@@ -1,3 +1,4 @@
+import { writeFileAtomic } from '@synaptogen/datasets/files';
 import {
   DatasetError,
   type EventStream,
@@ -7,7 +8,6 @@ import {
   readEvents,
   type SplitBy,
   summarizeEvents,
-  writeFileAtomic,
 } from '@synaptogen/datasets/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../errors.js';

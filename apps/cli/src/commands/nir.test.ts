@@ -2,20 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  BatchNorm2d,
-  Conv2d,
-  createModel,
-  Flatten,
-  initBackend,
-  Linear,
-  MaxPool2d,
-  modelTensors,
-  Neuron,
-  Rng,
-  Sequential,
-  SpikingModel,
-} from '@synaptogen/nn';
+import { createModel, initBackend, modelTensors, Rng, SpikingModel } from '@synaptogen/nn';
+import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Neuron, Sequential } from '@synaptogen/nn/layers';
 import { saveCheckpoint } from '@synaptogen/nn/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,18 +1,18 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batches, loadDataset } from '@synaptogen/datasets/node';
-import { countOps, mapToChip, type NetworkProfile, validateProfile } from '@synaptogen/hardware';
+import { countOps, mapToChip, type NetworkProfile } from '@synaptogen/hardware';
+import { validateProfile } from '@synaptogen/hardware/profile';
 import {
-  type Conv2d,
   createModel,
   initBackend,
-  type Linear,
   profile as measureProfile,
   type NetworkProfile as NnNetworkProfile,
-  profileWeights,
   type Signal,
   type SpikingModel,
 } from '@synaptogen/nn';
+import type { Conv2d, Linear } from '@synaptogen/nn/layers';
+import { profileWeights } from '@synaptogen/nn/profile';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 

@@ -1,4 +1,5 @@
-import { CheckpointError, restoreModel, type SpikingModel } from '@synaptogen/nn';
+import { restoreModel, type SpikingModel } from '@synaptogen/nn';
+import { CheckpointError } from '@synaptogen/nn/checkpoint';
 import { loadCheckpoint } from '@synaptogen/nn/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';

@@ -6,8 +6,10 @@ import {
   type NativeCharge,
   registerNeuron,
 } from '@synaptogen/neurons';
-import { buildModel, initBackend, type ModelConfig } from '@synaptogen/nn';
-import { NEURON_FORWARD, wasmSimd } from '@synaptogen/wasm-simd';
+import { initBackend, type ModelConfig } from '@synaptogen/nn';
+import { buildModel } from '@synaptogen/nn/models';
+import { wasmSimd } from '@synaptogen/wasm-simd';
+import { NEURON_FORWARD } from '@synaptogen/wasm-simd/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 

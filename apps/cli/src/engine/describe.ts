@@ -1,4 +1,4 @@
-import type { BackendInfo } from '@synaptogen/nn';
+import type { BackendInfo } from '@synaptogen/nn/backend';
 
 /** "wasm (SIMD, 1 thread) + @synaptogen/wasm-simd (15 kernels, 2 threads)" */
 export function describeEngine(info: BackendInfo): string {

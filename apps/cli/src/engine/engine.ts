@@ -1,4 +1,5 @@
-import { type BackendInfo, backendInfo, initBackend } from '@synaptogen/nn';
+import { backendInfo, initBackend } from '@synaptogen/nn';
+import type { BackendInfo } from '@synaptogen/nn/backend';
 import { wasmSimd } from '@synaptogen/wasm-simd';
 import { Option } from 'commander';
 import { CliError } from '../errors.js';

@@ -1,5 +1,6 @@
 import { batches, DatasetError, isDatasetName, loadDataset, type Split } from '@synaptogen/datasets/node';
-import { type Batch, CheckpointError, restoreModel, type SpikingModel } from '@synaptogen/nn';
+import { type Batch, restoreModel, type SpikingModel } from '@synaptogen/nn';
+import { CheckpointError } from '@synaptogen/nn/checkpoint';
 import { loadCheckpoint } from '@synaptogen/nn/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { CliError } from '../errors.js';

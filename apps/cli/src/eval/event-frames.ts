@@ -1,13 +1,5 @@
-import {
-  type EventStream,
-  integrateFrames,
-  listCifar10Dvs,
-  listNmnist,
-  parseEvents,
-  type SampleRef,
-  type Split,
-  splitCifar10Dvs,
-} from '@synaptogen/datasets/node';
+import { listCifar10Dvs, listNmnist, type SampleRef, splitCifar10Dvs } from '@synaptogen/datasets/files';
+import { type EventStream, integrateFrames, parseEvents, type Split } from '@synaptogen/datasets/node';
 import type { Batch } from '@synaptogen/nn';
 import { CliError } from '../errors.js';
 

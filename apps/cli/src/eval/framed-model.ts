@@ -1,4 +1,6 @@
-import { buildModel, loadModelTensors, modelTensors, type SpikingModel } from '@synaptogen/nn';
+import { modelTensors, type SpikingModel } from '@synaptogen/nn';
+import { loadModelTensors } from '@synaptogen/nn/checkpoint';
+import { buildModel } from '@synaptogen/nn/models';
 import { CliError } from '../errors.js';
 import type { EvaluateOptions } from './evaluate.js';
 import { eventBatches, listEventSamples, longestRecording } from './event-frames.js';

@@ -1,5 +1,5 @@
 import type { Batch, SpikingModel } from '@synaptogen/nn';
-import { Neuron } from '@synaptogen/nn';
+import { Neuron } from '@synaptogen/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Samples of the test set the rates are measured on after each epoch (a forward pass, no gradients). */

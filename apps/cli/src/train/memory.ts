@@ -1,9 +1,5 @@
-import {
-  estimateStepMemory,
-  type SpikingModel,
-  type StepMemoryEstimate,
-  WASM_HEAP_LIMIT,
-} from '@synaptogen/nn';
+import type { SpikingModel } from '@synaptogen/nn';
+import { estimateStepMemory, type StepMemoryEstimate, WASM_HEAP_LIMIT } from '@synaptogen/nn/train';
 import { CliError } from '../errors.js';
 
 const GiB = 2 ** 30;

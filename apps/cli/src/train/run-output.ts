@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MANIFEST_FILE } from '@synaptogen/nn';
+import { MANIFEST_FILE } from '@synaptogen/nn/checkpoint';
 import { recoverCheckpoint } from '@synaptogen/nn/node';
 import { CliError } from '../errors.js';
 import type { TrainOptions } from './options.js';

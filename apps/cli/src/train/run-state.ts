@@ -1,5 +1,8 @@
-import type { BackendInfo, CheckpointData, EpochMetrics, EpochTotals } from '@synaptogen/nn';
+import type { EpochMetrics } from '@synaptogen/nn';
+import type { BackendInfo } from '@synaptogen/nn/backend';
+import type { CheckpointData } from '@synaptogen/nn/checkpoint';
 import { loadCheckpoint, recoverCheckpoint } from '@synaptogen/nn/node';
+import type { EpochTotals } from '@synaptogen/nn/train';
 import { CliError } from '../errors.js';
 import type { CurvePoint } from './curve.js';
 import type { TrainOptions } from './options.js';

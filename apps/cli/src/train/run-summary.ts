@@ -1,4 +1,5 @@
-import type { BackendInfo, EpochMetrics, SpikingModel } from '@synaptogen/nn';
+import type { EpochMetrics, SpikingModel } from '@synaptogen/nn';
+import type { BackendInfo } from '@synaptogen/nn/backend';
 import { type LearnerReport, measureConnectivity } from '@synaptogen/structure';
 import type { RunMemory } from './memory.js';
 import type { RunState } from './run-state.js';

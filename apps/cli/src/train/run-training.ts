@@ -5,13 +5,13 @@ import {
   createModel,
   DivergenceError,
   MODEL_NAMES,
-  type Optimizer,
   restoreModel,
   SGD,
   type SpikingModel,
   stepLr,
-  wasmHeapBytes,
 } from '@synaptogen/nn';
+import type { Optimizer } from '@synaptogen/nn/optim';
+import { wasmHeapBytes } from '@synaptogen/nn/train';
 import { measureConnectivity, TrainingSession } from '@synaptogen/structure';
 import type * as tf from '@tensorflow/tfjs-core';
 import { startEngine } from '../engine/engine.js';

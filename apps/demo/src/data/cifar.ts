@@ -1,9 +1,5 @@
-import {
-  CIFAR_STATS,
-  CIFAR10_CLASS_NAMES,
-  type ImageDataset,
-  parseCifarBatch,
-} from '@synaptogen/datasets/core';
+import type { ImageDataset } from '@synaptogen/datasets/core';
+import { CIFAR_STATS, CIFAR10_CLASS_NAMES, parseCifarBatch } from '@synaptogen/datasets/formats';
 import type { DemoData } from './dataset.js';
 
 const TRAIN = /^data_batch_[1-5]\.bin$/;

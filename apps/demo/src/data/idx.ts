@@ -1,9 +1,5 @@
-import {
-  FASHION_MNIST_CLASS_NAMES,
-  type ImageDataset,
-  MNIST_CLASS_NAMES,
-  parseIdx,
-} from '@synaptogen/datasets/core';
+import type { ImageDataset } from '@synaptogen/datasets/core';
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, parseIdx } from '@synaptogen/datasets/formats';
 import type { DemoData } from './dataset.js';
 
 export type MnistSplit = 'train' | 't10k';

@@ -1,4 +1,5 @@
-import { type ImageDataset, integrateFrames, parseEvents, parseLabelList } from '@synaptogen/datasets/core';
+import { type ImageDataset, integrateFrames, parseEvents } from '@synaptogen/datasets/core';
+import { parseLabelList } from '@synaptogen/datasets/formats';
 import type { DemoData } from './dataset.js';
 
 interface Recording {

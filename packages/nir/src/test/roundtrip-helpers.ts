@@ -2,7 +2,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeNpy } from '@synaptogen/datasets/node';
-import { BatchNorm, type SpikingModel } from '@synaptogen/nn';
+import type { SpikingModel } from '@synaptogen/nn';
+import { BatchNorm } from '@synaptogen/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { python } from './reference.js';
 

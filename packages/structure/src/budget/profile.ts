@@ -1,4 +1,5 @@
-import { type NetworkProfile, profileWeights, type SpikingModel, ZERO_WEIGHT } from '@synaptogen/nn';
+import type { NetworkProfile, SpikingModel } from '@synaptogen/nn';
+import { profileWeights, ZERO_WEIGHT } from '@synaptogen/nn/profile';
 import type * as tf from '@tensorflow/tfjs-core';
 
 /** The weights-only profile a budget judges, with the learner's view of which synapses exist. */

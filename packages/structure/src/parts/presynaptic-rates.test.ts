@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batches, loadDataset } from '@synaptogen/datasets/node';
-import { Adam, type Batch, createModel, initBackend, type Neuron, Trainer } from '@synaptogen/nn';
+import { Adam, type Batch, createModel, initBackend, Trainer } from '@synaptogen/nn';
+import type { Neuron } from '@synaptogen/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PresynapticRates } from './presynaptic-rates.js';

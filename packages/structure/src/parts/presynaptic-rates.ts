@@ -1,4 +1,5 @@
-import type { Module, Neuron, SpikingModel } from '@synaptogen/nn';
+import type { Module, SpikingModel } from '@synaptogen/nn';
+import type { Neuron } from '@synaptogen/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { MaskCompanion } from './mask-learner.js';
 

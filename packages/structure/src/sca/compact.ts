@@ -1,4 +1,5 @@
-import { buildModel, type ChannelGroup, channelGroups, type SpikingModel } from '@synaptogen/nn';
+import type { SpikingModel } from '@synaptogen/nn';
+import { buildModel, type ChannelGroup, channelGroups } from '@synaptogen/nn/models';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface CompactOptions {

@@ -1,11 +1,7 @@
-import {
-  type ChannelGroup,
-  channelGroups,
-  type EpochInfo,
-  type Optimizer,
-  type SpikingModel,
-  type StepInfo,
-} from '@synaptogen/nn';
+import type { SpikingModel, StepInfo } from '@synaptogen/nn';
+import { type ChannelGroup, channelGroups } from '@synaptogen/nn/models';
+import type { Optimizer } from '@synaptogen/nn/optim';
+import type { EpochInfo } from '@synaptogen/nn/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { measureConnectivity } from '../connectivity.js';
 import type { AttachContext, LearnerReport, LearnerState, StructureLearner } from '../contract.js';

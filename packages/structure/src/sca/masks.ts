@@ -1,4 +1,5 @@
-import type { ChannelGroup, Optimizer } from '@synaptogen/nn';
+import type { ChannelGroup } from '@synaptogen/nn/models';
+import type { Optimizer } from '@synaptogen/nn/optim';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**

@@ -1,4 +1,4 @@
-import type { ChannelGroup } from '@synaptogen/nn';
+import type { ChannelGroup } from '@synaptogen/nn/models';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChannelScoreFn } from './scores.js';
 

@@ -1,7 +1,7 @@
-import { Neuron } from '@synaptogen/nn';
+import { Neuron } from '@synaptogen/nn/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import type { ChannelGroup } from '@synaptogen/nn';
+import type { ChannelGroup } from '@synaptogen/nn/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ActivityMonitor } from './monitor.js';
 import { getChannelScore, listChannelScores, registerChannelScore } from './scores.js';

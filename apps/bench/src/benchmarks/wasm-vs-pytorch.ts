@@ -4,182 +4,12 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Adam, createModel, initBackend, Trainer } from '@synaptogen/nn';
 import { createLearner, TrainingSession } from '@synaptogen/structure';
-import {
-  type ConvGeometry,
-  conv2dBackpropFilter,
-  conv2dBackpropInput,
-  type KernelInstance,
-  loadKernels,
-  measureSimdPeak,
-  useWasmSimd,
-  type WasmSimdRegistration,
-} from '@synaptogen/wasm-simd';
+import { useWasmSimd } from '@synaptogen/wasm-simd';
 import * as tf from '@tensorflow/tfjs-core';
-import { peerDir, torchAvailable } from '../peer.js';
+import { ensureTorch, peerDir } from '../peer.js';
 import { type BenchContext, type Benchmark, type BenchRecord, median } from '../record.js';
-import { machineInfo, realBatch, timeWindow } from './wasm-common.js';
-
-/**
- * PyTorch for the peer (Debian's python3-torch). When absent and this is a root Debian machine, it
- * is installed with apt-get, unless SYNAPTOGEN_BENCH_NO_INSTALL is set. Returns false when unusable.
- */
-export function ensureTorch(ctx: BenchContext): boolean {
-  if (torchAvailable()) return true;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!root || !existsSync('/usr/bin/apt-get') || process.env.SYNAPTOGEN_BENCH_NO_INSTALL) {
-    ctx.log('peer: python3-torch is missing (apt-get install -y python3-torch); PyTorch figures skipped');
-    return false;
-  }
-  ctx.log('peer: installing python3-torch with apt-get (once)');
-  const res = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'python3-torch'], {
-    stdio: 'ignore',
-    timeout: 600_000,
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  if (res.status !== 0 || !torchAvailable()) {
-    ctx.log('peer: apt-get install python3-torch failed; PyTorch figures skipped');
-    return false;
-  }
-  return true;
-}
-
-/** sca-vgg-small's conv layers as one T·B = 4·32 batch (3×3, pad 1). */
-const VGG_CONVS = [
-  { name: 'conv2 32x32 64->128', hw: 32, ci: 64, co: 128 },
-  { name: 'conv3 16x16 128->256', hw: 16, ci: 128, co: 256 },
-  { name: 'conv4 8x8 256->256', hw: 8, ci: 256, co: 256 },
-];
-
-type Route = 'gemm' | 'winograd';
-type KernelRates = Record<'filter' | 'input', Record<Route, number>>;
-
-/**
- * GFLOP/s of the dense conv gradient kernels on those shapes (2 flops per multiply-add of the direct
- * conv): the im2col GEMM (real flops, comparable with the SIMD peak) and Winograd F(2×2, 3×3), which
- * does 2.25× fewer multiply-adds, so its figure is dense-equivalent and may exceed the peak.
- */
-function kernelGflops(k: KernelInstance, batch: number): ({ name: string } & KernelRates)[] {
-  return VGG_CONVS.map((c) => {
-    const g: ConvGeometry = {
-      batch,
-      inH: c.hw,
-      inW: c.hw,
-      inC: c.ci,
-      outH: c.hw,
-      outW: c.hw,
-      outC: c.co,
-      kH: 3,
-      kW: 3,
-      strideH: 1,
-      strideW: 1,
-      padTop: 1,
-      padLeft: 1,
-    };
-    const x = new Float32Array(batch * c.hw * c.hw * c.ci).map((_, i) => Math.sin(i));
-    const dy = new Float32Array(batch * c.hw * c.hw * c.co).map((_, i) => Math.cos(i));
-    const w = new Float32Array(9 * c.ci * c.co).map((_, i) => Math.sin(i * 0.7));
-    const flops = 2 * batch * c.hw * c.hw * 9 * c.ci * c.co;
-    const rate = (run: () => unknown) => {
-      run();
-      return flops / timeWindow(run, 2) / 1e9;
-    };
-    const rates = (winograd: boolean) => ({
-      filter: rate(() => conv2dBackpropFilter(k, x, dy, g, undefined, { winograd })),
-      input: rate(() => conv2dBackpropInput(k, dy, w, g, undefined, { winograd })),
-    });
-    const gemm = rates(false);
-    const wino = rates(true);
-    return {
-      name: c.name,
-      filter: { gemm: gemm.filter, winograd: wino.filter },
-      input: { gemm: gemm.input, winograd: wino.input },
-    };
-  });
-}
-
-/** A uniform [0, 1) tensor with about `density` of its entries nonzero (1 = dense); seeded. */
-function randomOperand(shape: [number, number], seed: number, density = 1, binary = false): tf.Tensor2D {
-  let st = seed >>> 0;
-  const next = () => {
-    st = (Math.imul(st, 1664525) + 1013904223) >>> 0;
-    return st / 2 ** 32;
-  };
-  const v = new Float32Array(shape[0] * shape[1]);
-  for (let i = 0; i < v.length; i++) {
-    const u = next();
-    v[i] = u < density ? (binary ? 1 : next()) : 0;
-  }
-  return tf.tensor2d(v, shape);
-}
-
-/**
- * gradr-mnist-mlp's five products per training step (batch 128, T = 8), stock tfjs-wasm BatchMatMul
- * vs ours, alternated window by window (the registration is toggled): on a real MNIST batch (~19% of
- * pixels nonzero) with binary spikes at 10%, and on dense uniform operands (our GEMM path).
- */
-async function matMulShapes(ctx: BenchContext, threads: number): Promise<BenchRecord[]> {
-  const batch = await realBatch('mnist', 128, ctx.dataRoot);
-  const inputs: Record<string, tf.Tensor2D> = {
-    'x (MNIST)': tf.tensor2d(batch.inputs, [128, 784]),
-    'x (dense)': randomOperand([128, 784], 1),
-    's (spikes 10%)': randomOperand([1024, 800], 2, 0.1, true),
-    's (dense)': randomOperand([1024, 800], 3),
-  };
-  const w1 = randomOperand([784, 800], 4);
-  const dh = randomOperand([128, 800], 5);
-  const w2 = randomOperand([800, 10], 6);
-  const dy = randomOperand([1024, 10], 7);
-  const cases: { name: string; a: tf.Tensor2D; b: tf.Tensor2D; ta: boolean; tb: boolean }[] = [];
-  for (const x of ['x (MNIST)', 'x (dense)']) {
-    cases.push({ name: `${x}·W1 [128×784]·[784×800]`, a: inputs[x], b: w1, ta: false, tb: false });
-    cases.push({ name: `${x}ᵀ·dH (dW1) [784×128]·[128×800]`, a: inputs[x], b: dh, ta: true, tb: false });
-  }
-  for (const sp of ['s (spikes 10%)', 's (dense)']) {
-    cases.push({ name: `${sp}·W2 [1024×800]·[800×10]`, a: inputs[sp], b: w2, ta: false, tb: false });
-    cases.push({ name: `${sp}ᵀ·dY (dW2) [800×1024]·[1024×10]`, a: inputs[sp], b: dy, ta: true, tb: false });
-  }
-  cases.push({ name: 'dY·W2ᵀ (dS) [1024×10]·[10×800], dY dense', a: dy, b: w2, ta: false, tb: true });
-  const ms = new Map<string, { ours: number[]; stock: number[] }>(
-    cases.map((c) => [c.name, { ours: [], stock: [] }]),
-  );
-  const time = (c: (typeof cases)[number]) => {
-    tf.matMul(c.a, c.b, c.ta, c.tb).dispose(); // warm-up
-    return 1000 * timeWindow(() => tf.matMul(c.a, c.b, c.ta, c.tb).dataSync(), ctx.quick ? 3 : 6);
-  };
-  let reg: WasmSimdRegistration | null = null;
-  for (let w = 0; w < (ctx.quick ? 2 : 3); w++) {
-    for (const side of ['ours', 'stock'] as const) {
-      if (side === 'ours') reg = await useWasmSimd({ threads });
-      for (const c of cases) ms.get(c.name)?.[side].push(time(c));
-      if (side === 'ours') reg?.unregister();
-    }
-  }
-  tf.dispose([...Object.values(inputs), w1, dh, w2, dy]);
-  return cases.map((c) => {
-    const t = ms.get(c.name) as { ours: number[]; stock: number[] };
-    const ours = median(t.ours);
-    const stock = median(t.stock);
-    const gflops = (millis: number) => (2 * c.a.size * (c.tb ? c.b.shape[0] : c.b.shape[1])) / millis / 1e6;
-    ctx.log(
-      `BatchMatMul ${c.name}: stock ${stock.toFixed(2)} ms (${gflops(stock).toFixed(1)} GFLOP/s), wasm-simd ${ours.toFixed(2)} ms (${gflops(ours).toFixed(1)} dense-equivalent GFLOP/s), ${(stock / ours).toFixed(1)}x`,
-    );
-    return {
-      benchmark: 'wasm-vs-pytorch',
-      metric: `BatchMatMul ${c.name} speed-up`,
-      value: stock / ours,
-      unit: 'x',
-      config: {
-        stockMs: stock,
-        oursMs: ours,
-        stockWindows: t.stock,
-        oursWindows: t.ours,
-        gflopsStock: gflops(stock),
-        gflopsOurs: gflops(ours),
-        threads,
-      },
-    };
-  });
-}
+import { realBatch, timeWindow } from './wasm-common.js';
+import { simdPeak } from './wasm-peer-common.js';
 
 interface PeerRow {
   model: string;
@@ -314,72 +144,19 @@ const CASES: Case[] = [
  * alternated window by window, never at the same time.
  * gradr-mnist-mlp runs dense Adam and Grad R (structure's GradR on Adam, as `synaptogen train`
  * wires it) on both sides; each is compared with the same optimizer's fastest PyTorch configuration.
- * Also the machine's measured 128-bit wasm SIMD peak, for the GFLOP/s figures (dense-equivalent:
- * the peer's dense MAC count × samples/s, though our kernels skip zeros).
+ * GFLOP/s are dense-equivalent (the peer's dense MAC count × samples/s, though our kernels skip
+ * zeros), beside the machine's measured SIMD peak (`wasm-simd-peak`).
  */
-export const wasmPeer: Benchmark = {
+export const wasmVsPytorch: Benchmark = {
   name: 'wasm-vs-pytorch',
   description:
-    'gradr-mnist-mlp (Adam, Grad R) and sca-vgg-small training throughput with wasm-simd vs PyTorch (alternated), GFLOP/s vs SIMD peak',
+    'gradr-mnist-mlp (Adam, Grad R) and sca-vgg-small training throughput with wasm-simd vs PyTorch (alternated)',
   async run(ctx) {
     await initBackend({ backend: 'wasm' });
     let reg = await useWasmSimd();
     const defaultThreads = reg.threads;
     const records: BenchRecord[] = [];
-    const machine = machineInfo();
-    const peak = measureSimdPeak(
-      await loadKernels({ threads: reg.threads }),
-      ctx.quick ? 5_000_000 : 20_000_000,
-    );
-    ctx.log(
-      `128-bit wasm SIMD peak (mul+add): ${peak.gflopsPerThread.toFixed(1)} GFLOP/s per thread, ${peak.gflops.toFixed(1)} on ${peak.threads} threads`,
-    );
-    records.push({
-      benchmark: 'wasm-vs-pytorch',
-      metric: 'wasm SIMD-128 peak',
-      value: peak.gflops,
-      unit: 'GFLOP/s',
-      // Nominal ceilings from the clock, assuming 2 f32x4 multiplies + 2 f32x4 adds per cycle (wasm SIMD
-      // has no FMA) and, for native code on this CPU, 2 AVX-512 FMAs per cycle.
-      config: {
-        ...peak,
-        ...machine,
-        nominalWasmSimd128Gflops: machine.ghz ? machine.ghz * 16 * machine.cores : null,
-        nominalAvx512FmaGflops: machine.ghz && machine.avx512 ? machine.ghz * 64 * machine.cores : null,
-      },
-    });
-    const k = await loadKernels({ threads: reg.threads });
-    for (const r of kernelGflops(k, 4 * 32)) {
-      for (const kind of ['filter', 'input'] as const) {
-        records.push({
-          benchmark: 'wasm-vs-pytorch',
-          metric: `kernel ${kind} gradient ${r.name}`,
-          value: r[kind].gemm,
-          unit: 'GFLOP/s',
-          config: {
-            batch: 128,
-            route: 'im2col GEMM',
-            simdPeakGflops: peak.gflops,
-            fractionOfPeak: r[kind].gemm / peak.gflops,
-          },
-        });
-        records.push({
-          benchmark: 'wasm-vs-pytorch',
-          metric: `kernel ${kind} gradient ${r.name} winograd`,
-          value: r[kind].winograd,
-          unit: 'dense-equivalent GFLOP/s',
-          config: {
-            batch: 128,
-            route: 'Winograd F(2x2,3x3)',
-            speedupOverGemm: r[kind].winograd / r[kind].gemm,
-          },
-        });
-      }
-      ctx.log(
-        `${r.name}: im2col GEMM filter gradient ${r.filter.gemm.toFixed(1)}, input gradient ${r.input.gemm.toFixed(1)} GFLOP/s; ` +
-          `Winograd ${r.filter.winograd.toFixed(1)}, ${r.input.winograd.toFixed(1)} dense-equivalent GFLOP/s`,
-      );
-    }
+    const peak = await simdPeak(ctx, defaultThreads);
     const torch = ensureTorch(ctx) && existsSync(join(peerDir(ctx), 'bench_train.py'));
     for (const c of CASES) {
       const heavy = c.model === 'sca-vgg-small';
@@ -492,7 +269,6 @@ export const wasmPeer: Benchmark = {
       }
     }
     reg.unregister();
-    records.push(...(await matMulShapes(ctx, defaultThreads)));
     return records;
   },
 };
