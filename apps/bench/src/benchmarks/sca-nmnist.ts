@@ -1,6 +1,6 @@
 import { runTrainCli } from '../cli-run.js';
 import type { Benchmark, BenchRecord } from '../record.js';
-import { SCA_PRACTICE, scaCliFlags } from './sca-common.js';
+import { PRACTICE_RECALIBRATE_BATCHES, SCA_PRACTICE, scaCliFlags } from './sca-common.js';
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 
@@ -31,7 +31,10 @@ export const scaNmnist: Benchmark = {
       ['sca-30', ['--learner', 'sca', ...scaCliFlags({ sparsity: 0.7, regrow: 0.1 })]],
       [
         'sca-30-practice',
-        ['--learner', 'sca', ...scaCliFlags({ sparsity: 0.7, regrow: 0.1, ...SCA_PRACTICE })],
+        [
+          ...['--learner', 'sca', ...scaCliFlags({ sparsity: 0.7, regrow: 0.1, ...SCA_PRACTICE })],
+          ...['--recalibrate-bn', String(PRACTICE_RECALIBRATE_BATCHES)],
+        ],
       ],
     ];
     const records: BenchRecord[] = [];

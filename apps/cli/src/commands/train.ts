@@ -82,6 +82,11 @@ export function registerTrain(program: Command): void {
       nonNegativeInt('--finetune-epochs'),
     )
     .option(
+      '--recalibrate-bn <batches>',
+      'after an epoch that changed the structure (SCA rounds), recount the BatchNorm statistics on this many training batches before evaluating (default 0: off, as in the SCA paper)',
+      nonNegativeInt('--recalibrate-bn'),
+    )
+    .option(
       '--learner-option <key=value>',
       'any learner option, repeatable (e.g. --learner-option temperature=1e-6); JSON values are parsed',
       keyValue('--learner-option'),

@@ -58,6 +58,8 @@ export interface TrainOptions {
   minKeep?: number;
   rampEpochs?: number;
   finetuneEpochs?: number;
+  /** `--recalibrate-bn`: batches to recount BatchNorm statistics on after a structure change (0/undefined: off). */
+  recalibrateBn?: number;
   /** Hardware-aware pruning: a core budget on this chip (built-in name or chip JSON file) ... */
   chip?: string;
   /** ... of at most this many cores, in place of a target sparsity. */

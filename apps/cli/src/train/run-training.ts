@@ -292,6 +292,9 @@ async function trainEpochs(
         return skip ? skipBatches(source, skip) : source;
       },
       test: () => testBatches(data, o),
+      recalibrate: o.recalibrateBn
+        ? { batches: o.recalibrateBn, source: (epoch) => trainBatches(data, o, epoch) }
+        : undefined,
       schedule: o.lrStep ? stepLr(o.lr, o.lrStep, o.lrGamma) : undefined,
       onBatch: (info) => {
         totals = {

@@ -101,4 +101,21 @@ describe('train: SCA options and held-out splits (real files, built CLI)', () =>
     expect(tenth.s.history[0].testSamples).toBeGreaterThanOrEqual(95);
     expect(tenth.s.history[0].testSamples).toBeLessThanOrEqual(105);
   }, 120_000);
+
+  it('--recalibrate-bn recounts the BatchNorm statistics after the epochs that changed the structure', () => {
+    const r = cli([
+      ...['train', '--dataset', 'cifar10', ...tiny, '--epochs', '3', '--train-limit', '128'],
+      ...['--test-limit', '64', '--learner', 'sca', '--sparsity', '0.5', '--regrow', '0.1'],
+      ...['--warmup', '1', '--finetune-epochs', '1', '--recalibrate-bn', '2'],
+      ...['--out', join(dir, 'recalibrated')],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const history = summaryOf(r.stdout).history as Record<string, unknown>[];
+    // epoch 1 dense (warm-up), epoch 2 ends with the update, epoch 3 is frozen: only epoch 2 recounts
+    expect(history.map((m) => m.recalibratedBatches)).toEqual([undefined, 2, undefined]);
+    const bad = cli(['train', '--dataset', 'cifar10', ...tiny, '--recalibrate-bn', 'some']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--recalibrate-bn/);
+  }, 120_000);
 });

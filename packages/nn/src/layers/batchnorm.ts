@@ -21,6 +21,8 @@ export class BatchNorm extends Module {
   readonly runningVar: tf.Variable;
   readonly eps: number;
   readonly momentum: number;
+  /** Batches averaged so far while recounting the statistics; null in normal training. */
+  private recounted: number | null = null;
 
   constructor(
     readonly numFeatures: number,
@@ -51,9 +53,11 @@ export class BatchNorm extends Module {
       this.eps,
     );
     const count = x.size / this.numFeatures;
+    // recounting: the plain mean over the batches seen (PyTorch's momentum=None), else the EMA
+    const momentum = this.recounted === null ? this.momentum : 1 / ++this.recounted;
     tf.tidy(() => {
-      const m = tf.scalar(this.momentum);
-      const keep = tf.scalar(1 - this.momentum);
+      const m = tf.scalar(momentum);
+      const keep = tf.scalar(1 - momentum);
       const unbiased = tf.mul(variance, tf.scalar(count / Math.max(count - 1, 1)));
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, keep), tf.mul(mean, m)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, keep), tf.mul(unbiased, m)));
@@ -64,6 +68,22 @@ export class BatchNorm extends Module {
 
   outputShape(inputShape: readonly number[]): number[] {
     return [...inputShape];
+  }
+
+  /**
+   * Starts recounting the running statistics from scratch: until `endRecount()`, every training
+   * forward adds its batch with weight 1/(batches so far), so the statistics become the plain mean
+   * over the recounted batches (see `recalibrateBatchNorm`).
+   */
+  beginRecount(): void {
+    this.recounted = 0;
+  }
+
+  /** Back to the exponential moving average; returns the batches recounted. */
+  endRecount(): number {
+    const n = this.recounted ?? 0;
+    this.recounted = null;
+    return n;
   }
 }
 

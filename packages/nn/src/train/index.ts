@@ -18,6 +18,7 @@ export {
   WASM_HEAP_LIMIT,
   wasmHeapBytes,
 } from './memory.js';
+export { recalibrateBatchNorm } from './recalibrate.js';
 export {
   type Batch,
   type BatchSource,

@@ -4,6 +4,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LrSchedule } from '../optim/schedule.js';
 import { DivergenceGuard, type DivergenceOptions } from './divergence.js';
 import { type LossFn, lossByName } from './loss.js';
+import { recalibrateBatchNorm } from './recalibrate.js';
 
 /** One batch as typed arrays (what `@synaptogen/datasets` yields): inputs `[N, ...sample]`, labels `[N]`. */
 export interface Batch {
@@ -38,6 +39,11 @@ export interface TrainingHooks {
   applyGradients?(grads: ReadonlyMap<string, tf.Tensor>, info: StepInfo): void;
   afterStep?(info: StepInfo): void;
   endEpoch?(info: EpochInfo): void | Promise<void>;
+  /**
+   * True right after an `endEpoch` that changed the network's structure (channels masked or
+   * restored): the trainer then recounts the BatchNorm statistics when `fit` was given `recalibrate`.
+   */
+  structureChanged?(): boolean;
 }
 
 export interface EpochMetrics {
@@ -97,6 +103,11 @@ export interface FitOptions extends EpochOptions {
   startEpoch?: number;
   schedule?: LrSchedule;
   onEpoch?: (metrics: EpochMetrics) => void | Promise<void>;
+  /**
+   * After an epoch whose hooks changed the structure, recount the BatchNorm running statistics on
+   * this many batches of `source(epoch)` (training data) before evaluating: see `recalibrateBatchNorm`.
+   */
+  recalibrate?: { batches: number; source: BatchSource };
 }
 
 /** Backpropagation through time over whole batches: forward all T steps, one backward, one update. */
@@ -267,6 +278,9 @@ export class Trainer {
         trainSeconds: tr.trainSeconds,
       };
       for (const h of this.hooks) await h.endEpoch?.({ epoch, step: this.step, metrics });
+      const re = options.recalibrate;
+      if (re && re.batches > 0 && this.hooks.some((h) => h.structureChanged?.()))
+        metrics.recalibratedBatches = await recalibrateBatchNorm(this.model, re.source(epoch), re.batches);
       if (options.test) {
         const ev = await this.evaluate(options.test(epoch));
         metrics.testLoss = ev.loss;

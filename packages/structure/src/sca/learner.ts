@@ -127,6 +127,8 @@ export class SCA implements StructureLearner {
   /** Regrowable mode: filters of masked channels parked outside the model between epochs. */
   private parked: (tf.Tensor | null)[] = [];
   private updates = 0;
+  /** Whether the last endEpoch changed the structure (an update, or masks enforced on freezing). */
+  private changed = false;
   private prunedSince = 0;
   private regrownSince = 0;
   private prunedChannelsSince = 0;
@@ -274,12 +276,14 @@ export class SCA implements StructureLearner {
   endEpoch(info: EpochInfo): void {
     if (!this.monitor) throw new Error('sca: endEpoch before attach');
     const totalEpochs = StructureSchedule.totalEpochs(this.totalSteps, info.epoch, info.step);
-    if (this.updatesAfter(info.epoch, totalEpochs)) this.update(this.schedule.sparsityAfter(info.epoch));
+    this.changed = this.updatesAfter(info.epoch, totalEpochs);
+    if (this.changed) this.update(this.schedule.sparsityAfter(info.epoch));
     else if (info.epoch + 1 <= this.options.warmup) this.monitor.reset();
     // soft masks act only at updates: between them masked channels may drift back and are evaluated
     // as trained (re-zeroing them here, before evaluation, evaluated a network the optimizer never saw)
     if (!this.frozen && this.updates > 0 && this.schedule.frozen(info.epoch + 1, totalEpochs)) {
       this.frozen = true;
+      this.changed = true;
       applyChannelMasks(this.groups, this.masks);
       if (this.optimizer) clearMaskedMoments(this.optimizer, this.groups, this.masks);
     }
@@ -290,6 +294,11 @@ export class SCA implements StructureLearner {
     const counts = this.channelCounts();
     info.metrics.channelsKept = counts.kept / counts.total;
     info.metrics.channels = counts.perLayer;
+  }
+
+  /** True right after an epoch end that changed the structure (the host then recounts BatchNorm statistics if asked). */
+  structureChanged(): boolean {
+    return this.changed;
   }
 
   /**
