@@ -41,7 +41,8 @@ export function runTrainCli(args: string[], ctx: BenchContext, who: string): Cli
     );
     const wallSeconds = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${who}: synaptogen train failed (${r.status}): ${r.stderr.trim()}`);
-    return { ...JSON.parse(r.stdout.trim().split('\n').at(-1) as string), wallSeconds };
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
+    return { ...summary, testSamples: summary.history.at(-1)?.testSamples, wallSeconds };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -53,7 +53,7 @@ describe('recalibrateBatchNorm (real CIFAR-10 images)', () => {
       }
       expect(onlyA[l][0].some((v, c) => Math.abs(v - onlyB[l][0][c]) > 1e-4)).toBe(true);
     });
-    model.namedParameters().forEach(([, v], i) => expect(v.dataSync()).toEqual(weights[i]));
+    for (const [i, [, v]] of model.namedParameters().entries()) expect(v.dataSync()).toEqual(weights[i]);
     expect(model.training).toBe(true);
     // afterwards a training forward updates them with the layer's momentum (0.1) again
     await recalibrateBatchNorm(model, [b], 1);
