@@ -14,7 +14,8 @@ function violations(pkg: string): string[] {
   const out: string[] = [];
   const allowed = (name: string) => name === pkg || rule.packages.includes(name);
   for (const file of sourceFiles(join(dir, 'src'))) {
-    const test = /\.test\.ts$/.test(file);
+    // test files, and the helpers only tests import (a package's src/test/ folder, never an entry point)
+    const test = /\.test\.ts$/.test(file) || /[/\\]src[/\\]test[/\\]/.test(file);
     for (const site of importsOf(file, root)) {
       const target = workspacePackage(site.specifier);
       if (target && !allowed(target) && !(test && TEST_ONLY.includes(target)))
