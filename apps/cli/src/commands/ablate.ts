@@ -4,6 +4,7 @@ import { saveCheckpoint } from '@synaptogen/nn/node';
 import type { Command } from 'commander';
 import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
+import { nonNegativeInt } from '../train/options.js';
 import {
   fraction,
   loadSplits,
@@ -124,6 +125,11 @@ Examples:
       'comma-separated subset of: dense, prune-only, prune+regrow, score=firing-rate, score=pre-reset, min-keep, ramp, finetune, regrowable, all-options',
     )
     .option('--seed <n>', 'seed of initialisation, order and augmentation', (v) => Number(v), 0)
+    .option(
+      '--recalibrate-bn <batches>',
+      'as for train: recount the BatchNorm statistics on this many training batches after each structure change (default 0: off)',
+      nonNegativeInt('--recalibrate-bn'),
+    )
     .option('--out <file>', 'Markdown table to write (atomically)', 'ablation.md')
     .option(
       '--save-dir <dir>',
@@ -179,7 +185,7 @@ Examples:
         }
         model.dispose();
       }
-      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${o.trainLimit} train / ${o.testLimit} test samples${data.heldOut ? ` (test: ${100 * data.heldOut}% of each class held out of the training split, seed ${o.seed})` : ''}, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
+      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${Math.min(o.trainLimit ?? Infinity, data.train.count)} train / ${Math.min(o.testLimit ?? Infinity, data.test.count)} test samples${data.heldOut ? ` (test: ${100 * data.heldOut}% of each class held out of the training split, seed ${o.seed})` : ''}, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}${o.recalibrateBn ? `, BatchNorm recounted on ${o.recalibrateBn} batches after structure changes` : ''}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
       const table = markdownTable(
         [
           'variant',

@@ -33,6 +33,8 @@ export interface RunOptions extends DataOptions {
   batchSize: number;
   lr: number;
   seed: number;
+  /** Recount BatchNorm statistics on this many training batches after a structure change (0/undefined: off). */
+  recalibrateBn?: number;
 }
 
 export interface Variant {
@@ -110,17 +112,19 @@ export async function trainVariant(
     totalSteps: batchCount(data.train, { batchSize: o.batchSize, limit: o.trainLimit }) * o.epochs,
   });
   const { trainer } = session;
+  const trainBatches = (epoch: number) =>
+    batches(data.train, {
+      batchSize: o.batchSize,
+      seed: o.seed,
+      epoch,
+      limit: o.trainLimit,
+      augment: normalizes(data.train) ? { cropPadding: 4, flip: true } : undefined,
+      normalize: normalizes(data.train),
+    });
   const history = await trainer.fit({
     epochs: o.epochs,
-    train: (epoch) =>
-      batches(data.train, {
-        batchSize: o.batchSize,
-        seed: o.seed,
-        epoch,
-        limit: o.trainLimit,
-        augment: normalizes(data.train) ? { cropPadding: 4, flip: true } : undefined,
-        normalize: normalizes(data.train),
-      }),
+    train: trainBatches,
+    recalibrate: o.recalibrateBn ? { batches: o.recalibrateBn, source: trainBatches } : undefined,
     test: () => testBatches(data.test, o.testLimit),
     onEpoch: (m) =>
       log(

@@ -27,6 +27,7 @@ describe('SCA commands: ablate, compact, robustness (real CIFAR-10)', () => {
       ...['--width', '0.25', '--timesteps', '2', '--epochs', '1', '--batch-size', '32'],
       ...['--train-limit', '64', '--test-limit', '64', '--variants', 'dense,prune+regrow'],
       ...['--save-dir', join(dir, 'models'), '--out', join(dir, 'ablation.md'), '--json'],
+      ...['--recalibrate-bn', '2'],
     ]);
     expect(ablate.code, ablate.stderr).toBe(0);
     const { results } = JSON.parse(ablate.stdout) as {
@@ -36,9 +37,10 @@ describe('SCA commands: ablate, compact, robustness (real CIFAR-10)', () => {
     expect(results[0].channelsKept).toBe(1);
     expect(results[1].channelsKept).toBeCloseTo(0.3, 1);
     expect(results[1].parameters).toBeLessThan(results[0].parameters);
-    expect(readFileSync(join(dir, 'ablation.md'), 'utf8')).toMatch(
-      /\| variant \| score \| regrow q \| masks \| options \| test acc/,
-    );
+    const table = readFileSync(join(dir, 'ablation.md'), 'utf8');
+    expect(table).toMatch(/\| variant \| score \| regrow q \| masks \| options \| test acc/);
+    // the samples used and the recalibration, as run
+    expect(table).toMatch(/on cifar10: 64 train \/ 64 test samples, .*BatchNorm recounted on 2 batches/);
 
     const compact = cli(['compact', join(dir, 'models', 'prune+regrow'), '--json']);
     expect(compact.code, compact.stderr).toBe(0);
