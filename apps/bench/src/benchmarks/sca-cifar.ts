@@ -4,7 +4,14 @@ import { loadDataset } from '@synaptogen/datasets/node';
 import { modelTensors } from '@synaptogen/nn';
 import { saveCheckpoint } from '@synaptogen/nn/node';
 import type { Benchmark, BenchRecord } from '../record.js';
-import { measureOps, type RunSpec, scaKeepVariants, startBackend, trainRun } from './sca-common.js';
+import {
+  gapsToDense,
+  measureOps,
+  type RunSpec,
+  scaKeepVariants,
+  startBackend,
+  trainRun,
+} from './sca-common.js';
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 
@@ -96,29 +103,8 @@ export const scaCifar: Benchmark = {
         r.model.dispose();
       }
     // the claim: mean accuracy of each SCA variant against dense over the same seeds
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const dense = accuracy.get('dense');
-    for (const [variant, accs] of accuracy) {
-      records.push({
-        benchmark: 'sca-cifar',
-        metric: `${variant}/mean test accuracy`,
-        value: mean(accs),
-        unit: 'fraction',
-        config: { seeds },
-      });
-      if (dense && variant !== 'dense') {
-        const gap = 100 * (mean(dense) - mean(accs));
-        const goal = variant.startsWith('sca-30') ? 2 : 1;
-        records.push({
-          benchmark: 'sca-cifar',
-          metric: `${variant}/points below dense`,
-          value: gap,
-          unit: 'points',
-          config: { seeds, goal: `≤ ${goal}`, met: gap <= goal },
-        });
-        log(`${variant}: ${gap.toFixed(2)} points below dense (goal ≤ ${goal}) over seeds ${seeds}`);
-      }
-    }
+    const goalOf = (variant: string) => (variant.startsWith('sca-30') ? 2 : 1);
+    records.push(...gapsToDense('sca-cifar', accuracy, seeds, 'test accuracy', goalOf, log));
     return records;
   },
 };

@@ -12,6 +12,7 @@ import { Conv2d, Linear } from '@synaptogen/nn/layers';
 import { compactModel, SCA, type SCAOptions, TrainingSession } from '@synaptogen/structure';
 import * as tf from '@tensorflow/tfjs-core';
 import { startBenchEngine } from '../engine.js';
+import type { BenchRecord } from '../record.js';
 
 /** The engine the CLI trains on (wasm + wasm-simd kernels; `pnpm bench --no-simd`: stock kernels). */
 export async function startBackend(simd = true): Promise<{ backend: string; threads: number }> {
@@ -39,7 +40,7 @@ export interface RunSpec {
 }
 
 /** The runs SCA_VARIANTS="dense,sca-hard" names, or all of them. */
-function selected(all: [string, RunSpec][]): [string, RunSpec][] {
+export function selected<T>(all: [string, T][]): [string, T][] {
   const only = process.env.SCA_VARIANTS?.split(',').map((s) => s.trim());
   return only ? all.filter(([label]) => only.includes(label)) : all;
 }
@@ -94,6 +95,44 @@ export const PRACTICE_RECALIBRATE_BATCHES = 20;
 /** SCA options as `synaptogen train` flags (--learner-option key=value, JSON values). */
 export function scaCliFlags(options: SCAOptions): string[] {
   return Object.entries(options).flatMap(([k, v]) => ['--learner-option', `${k}=${JSON.stringify(v)}`]);
+}
+
+/**
+ * The claim of an SCA benchmark: each variant's mean accuracy over the seeds and, for the SCA ones,
+ * the points it stands below dense against its goal (`goalOf(variant)`), as records and log lines.
+ */
+export function gapsToDense(
+  benchmark: string,
+  accuracy: ReadonlyMap<string, number[]>,
+  seeds: number[],
+  what: string,
+  goalOf: (variant: string) => number,
+  log: (line: string) => void,
+): BenchRecord[] {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const dense = accuracy.get('dense');
+  const records: BenchRecord[] = [];
+  for (const [variant, accs] of accuracy) {
+    records.push({
+      benchmark,
+      metric: `${variant}/mean ${what}`,
+      value: mean(accs),
+      unit: 'fraction',
+      config: { seeds },
+    });
+    if (!dense || variant === 'dense') continue;
+    const gap = 100 * (mean(dense) - mean(accs));
+    const goal = goalOf(variant);
+    records.push({
+      benchmark,
+      metric: `${variant}/points below dense`,
+      value: gap,
+      unit: 'points',
+      config: { seeds, goal: `≤ ${goal}`, met: gap <= goal },
+    });
+    log(`${variant}: ${gap.toFixed(2)} points below dense (goal ≤ ${goal}) over seeds ${seeds}`);
+  }
+  return records;
 }
 
 export interface RunOutcome {

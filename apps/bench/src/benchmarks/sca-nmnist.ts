@@ -1,6 +1,12 @@
 import { runTrainCli } from '../cli-run.js';
 import type { Benchmark, BenchRecord } from '../record.js';
-import { PRACTICE_RECALIBRATE_BATCHES, SCA_PRACTICE, scaCliFlags } from './sca-common.js';
+import {
+  gapsToDense,
+  PRACTICE_RECALIBRATE_BATCHES,
+  SCA_PRACTICE,
+  scaCliFlags,
+  selected,
+} from './sca-common.js';
 
 const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 
@@ -41,11 +47,10 @@ export const scaNmnist: Benchmark = {
         ],
       ],
     ];
-    const only = process.env.SCA_VARIANTS?.split(',').map((v) => v.trim());
     const records: BenchRecord[] = [];
     const accuracy = new Map<string, number[]>();
     for (const seed of seeds)
-      for (const [variant, flags] of variants.filter(([v]) => !only || only.includes(v))) {
+      for (const [variant, flags] of selected(variants)) {
         const label = `${variant}/seed${seed}`;
         const args = [...common, ...flags, '--seed', String(seed)];
         const s = runTrainCli(args, ctx, 'sca-nmnist');
@@ -67,27 +72,7 @@ export const scaNmnist: Benchmark = {
           `${label}: held-out acc ${(100 * s.testAccuracy).toFixed(2)}% of ${s.testSamples ?? '?'}, channels ${(100 * channelsKept).toFixed(1)}%, ${s.wallSeconds.toFixed(0)} s`,
         );
       }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const dense = accuracy.get('dense') ?? [];
-    for (const [variant, accs] of accuracy) {
-      records.push({
-        benchmark: 'sca-nmnist',
-        metric: `${variant}/mean held-out accuracy`,
-        value: mean(accs),
-        unit: 'fraction',
-        config: { seeds },
-      });
-      if (variant === 'dense' || !dense.length) continue;
-      const gap = 100 * (mean(dense) - mean(accs));
-      records.push({
-        benchmark: 'sca-nmnist',
-        metric: `${variant}/points below dense`,
-        value: gap,
-        unit: 'points',
-        config: { seeds, goal: '≤ 3', met: gap <= 3 },
-      });
-      log(`${variant}: ${gap.toFixed(2)} points below dense (goal ≤ 3) over seeds ${seeds}`);
-    }
+    records.push(...gapsToDense('sca-nmnist', accuracy, seeds, 'held-out accuracy', () => 3, log));
     return records;
   },
 };
