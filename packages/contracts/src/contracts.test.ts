@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CHARGE_FORM_TABLE,
   DEFAULT_SURROGATE_ALPHA,
+  kernelChargeOf,
   linearChargeOf,
   NEURON_CHARGE_KINDS,
   neuronKernelOptionsError,
@@ -35,6 +37,23 @@ describe('the contract', () => {
       c0: 0.05,
     });
     expect(linearChargeOf({ kind: 'LIF', tau: 2, decayInput: false }, 0)).toEqual({ cv: 0.5, cx: 1, c0: 0 });
+  });
+
+  it('describes a charge to kernels by formula id, float32 leak and the linear coefficients', () => {
+    expect(CHARGE_FORM_TABLE.map((f) => f.id)).toEqual(CHARGE_FORM_TABLE.map((_, i) => i));
+    expect(kernelChargeOf({ kind: 'IF' })).toEqual({ form: 'IF', formId: 0, k: 0, cv: 1, cx: 1 });
+    expect(kernelChargeOf({ kind: 'LIF', tau: 4, decayInput: true })).toEqual({
+      form: 'LIF-decay-input',
+      formId: 1,
+      k: 0.25,
+      cv: 0.75,
+      cx: 0.25,
+    });
+    const lif3 = kernelChargeOf({ kind: 'LIF', tau: 3, decayInput: false });
+    expect(lif3).toMatchObject({ form: 'LIF', formId: 2, cx: 1 });
+    expect(lif3.k).toBe(Math.fround(1 / 3));
+    expect(lif3.k).not.toBe(1 / 3);
+    expect(lif3.cv).toBe(linearChargeOf({ kind: 'LIF', tau: 3, decayInput: false }, 0).cv);
   });
 
   it('accepts the charges kernels implement and names what it refuses, in one line', () => {

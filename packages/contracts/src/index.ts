@@ -21,6 +21,10 @@ export {
   type WeightPattern,
 } from './network-profile.js';
 export {
+  CHARGE_FORM_TABLE,
+  type ChargeFormName,
+  type KernelCharge,
+  kernelChargeOf,
   type LinearCharge,
   linearChargeOf,
   NEURON_CHARGE_KINDS,

@@ -67,3 +67,40 @@ export function linearChargeOf(charge: NeuronCharge, vInit: number): LinearCharg
   // decayInput: H = (1 − k)·V + k·X + k·V_reset; otherwise H = (1 − k)·V + X + k·V_reset
   return { cv: 1 - k, cx: charge.decayInput ? k : 1, c0: k * vInit };
 }
+
+/**
+ * The charge formulas of native kernels, one row each, with the id a kernel switches on. The forward
+ * evaluates the formula in this order of float32 operations (SpikingJelly's, with k the float32 1/τ),
+ * so its spikes equal the op-by-op forward bit for bit; the backward needs only dH/dV and dH/dX.
+ */
+export const CHARGE_FORM_TABLE = [
+  { name: 'IF', id: 0, formula: 'H = V + X' },
+  { name: 'LIF-decay-input', id: 1, formula: 'H = V + (X − (V − V_reset))·k' },
+  { name: 'LIF', id: 2, formula: 'H = V − (V − V_reset)·k + X' },
+] as const;
+
+export type ChargeFormName = (typeof CHARGE_FORM_TABLE)[number]['name'];
+
+/** What a native kernel runs for a charge: nothing in it is re-derived from kind or τ on the kernel side. */
+export interface KernelCharge {
+  /** The forward's formula (`CHARGE_FORM_TABLE`). */
+  form: ChargeFormName;
+  /** Its id in the kernels. */
+  formId: number;
+  /** The forward's leak factor: the float32 1/τ (0 for IF). */
+  k: number;
+  /** dH/dV for the backward: `linearChargeOf`'s cv. */
+  cv: number;
+  /** dH/dX for the backward: `linearChargeOf`'s cx. */
+  cx: number;
+}
+
+/** The kernel's description of a native charge: the forward's formula and the backward's coefficients. */
+export function kernelChargeOf(charge: NeuronCharge): KernelCharge {
+  const form: ChargeFormName = charge.kind === 'IF' ? 'IF' : charge.decayInput ? 'LIF-decay-input' : 'LIF';
+  const formId = CHARGE_FORM_TABLE.find((f) => f.name === form)!.id;
+  // the neurons package multiplies float32 tensors by 1/τ, i.e. by the float32 1/τ
+  const k = charge.kind === 'IF' ? 0 : Math.fround(1 / charge.tau);
+  const { cv, cx } = linearChargeOf(charge, 0);
+  return { form, formId, k, cv, cx };
+}

@@ -3,6 +3,7 @@ export * from './gemm';
 export * from './matmul-packs';
 export * from './peak';
 export * from './neurons';
+export { CHARGE_FORM_IF, CHARGE_FORM_LIF, CHARGE_FORM_LIF_DECAY_INPUT } from './charge';
 export * from './spikes';
 export * from './sparse';
 export * from './pool';

@@ -1,19 +1,12 @@
 // Fused multi-step spiking neurons (SpikingJelly semantics, see specs/neurons.md): one call runs
 // charge → fire → reset over all T steps of a [T, N] input; the backward runs BPTT over the saved H.
-// Modes: 0 = IF (H = V + X), 1 = LIF decay_input (H = V + (X − (V − Vr))·k), 2 = LIF without
-// decay_input (H = V − (V − Vr)·k + X), with k = 1/τ. Formulas follow @synaptogen/neurons' order of
-// float32 operations so that spikes equal the op-by-op forward bit for bit.
+// The forward's charge formula is one of the contract's charge forms (charge.ts), by id. The backward
+// takes the charge's linear coefficients dH/dV and dH/dX from the contract: nothing here is derived
+// from kind or τ.
+import { charge4 } from './charge';
 
 // Columns per block in the neuron loops (see neuronForward).
 const BLOCK = 64;
-
-@inline
-function charge(mode: i32, v: v128, x: v128, k: v128, vr: v128, vrZero: bool): v128 {
-  if (mode === 0) return f32x4.add(v, x);
-  const leak = vrZero ? v : f32x4.sub(v, vr);
-  if (mode === 1) return f32x4.add(v, f32x4.mul(f32x4.sub(x, leak), k));
-  return f32x4.add(f32x4.sub(v, f32x4.mul(leak, k)), x);
-}
 
 @inline
 function reset(h: v128, s: v128, vth: v128, vr: v128, soft: bool, vrZero: bool): v128 {
@@ -36,7 +29,7 @@ export function neuronForward(
   T: i32,
   n: i32,
   stride: i32,
-  mode: i32,
+  form: i32,
   k: f32,
   vth: f32,
   vReset: f32,
@@ -60,7 +53,7 @@ export function neuronForward(
       const xRow = x + <usize>t * xRowBytes;
       for (let i = c0; i < c1; i += 4) {
         const off = (<usize>i) << 2;
-        const vv = forwardStep(v128.load(xRow + off), v128.load(v + off), s + row + off, h + row + off, mode, kk, th, vr, soft, vrZero);
+        const vv = forwardStep(v128.load(xRow + off), v128.load(v + off), s + row + off, h + row + off, form, kk, th, vr, soft, vrZero);
         v128.store(v + off, vv);
       }
     }
@@ -74,14 +67,14 @@ function forwardStep(
   vv: v128,
   s: usize,
   h: usize,
-  mode: i32,
+  form: i32,
   kk: v128,
   th: v128,
   vr: v128,
   soft: bool,
   vrZero: bool,
 ): v128 {
-  const hh = charge(mode, vv, xx, kk, vr, vrZero);
+  const hh = charge4(form, vv, xx, kk, vr, vrZero);
   // Θ(H − V_th) with Θ(0) = 1, i.e. H ≥ V_th (compared as H − V_th ≥ 0, like the op-by-op path).
   const ss = v128.and(f32x4.ge(f32x4.sub(hh, th), f32x4.splat(0)), f32x4.splat(1));
   v128.store(h, hh);
@@ -170,8 +163,8 @@ export function neuronBackward(
   T: i32,
   n: i32,
   stride: i32,
-  mode: i32,
-  k: f32,
+  cv: f32,
+  cx: f32,
   vth: f32,
   vReset: f32,
   soft: bool,
@@ -182,8 +175,8 @@ export function neuronBackward(
 ): void {
   const th = f32x4.splat(vth);
   const vr = f32x4.splat(vReset);
-  const dHdX = f32x4.splat(mode === 1 ? k : 1);
-  const dHdV = f32x4.splat(mode === 0 ? 1 : 1 - k);
+  const dHdX = f32x4.splat(cx);
+  const dHdV = f32x4.splat(cv);
   const rowBytes = (<usize>stride) << 2;
   // column blocks, steps, then the block's columns, as in the forward; dL/dV lives in gv[]
   for (let c0 = 0; c0 < n; c0 += BLOCK) {

@@ -2,10 +2,12 @@
 // spikes as event lists (indices of the neurons that fired), membranes advanced once per step.
 // The network is a table of layer records (16 i32 words each) written by src/sparse.ts:
 //   Linear: [1, in, out, rowPtr*, cols*, vals*, bias* | 0, outOff]
-//   Neuron: [2, n, mode, k (f32 bits), vth (f32), vReset (f32), soft, vOff, evOff, countOff]
+//   Neuron: [2, n, charge form (charge.ts), k (f32 bits), vth (f32), vReset (f32), soft, vOff, evOff, countOff]
 // `*` = absolute pointer (shared read-only weights); `Off` = offset into the calling thread's scratch.
 // Float32 operations follow the fused neuron kernel (neurons.ts) and a k-ascending dot product, so
 // spikes equal the tfjs forward pass.
+
+import { charge1, charge4 } from './charge';
 
 const REC: usize = 64;
 
@@ -95,7 +97,7 @@ function linearEvents(rec: usize, ev: usize, count: i32, scratch: usize): void {
  */
 function neuronStep(rec: usize, x: usize, scratch: usize): i32 {
   const n = word(rec, 1);
-  const mode = word(rec, 2);
+  const form = word(rec, 2);
   const k = fword(rec, 3);
   const vth = fword(rec, 4);
   const vr = fword(rec, 5);
@@ -113,15 +115,7 @@ function neuronStep(rec: usize, x: usize, scratch: usize): i32 {
     const o = (<usize>i) << 2;
     const vv = v128.load(v + o);
     const xx = v128.load(x + o);
-    let h: v128;
-    if (mode == 0) h = f32x4.add(vv, xx);
-    else {
-      const leak = vrZero ? vv : f32x4.sub(vv, vrv);
-      h =
-        mode == 1
-          ? f32x4.add(vv, f32x4.mul(f32x4.sub(xx, leak), kv))
-          : f32x4.add(f32x4.sub(vv, f32x4.mul(leak, kv)), xx);
-    }
+    let h = charge4(form, vv, xx, kv, vrv, vrZero);
     // Θ(H − V_th) with Θ(0) = 1; the reset of a silent neuron leaves H unchanged.
     const d = f32x4.sub(h, vthv);
     const fire = f32x4.ge(d, zero);
@@ -135,12 +129,7 @@ function neuronStep(rec: usize, x: usize, scratch: usize): i32 {
     const o = (<usize>i) << 2;
     const vv = load<f32>(v + o);
     const xx = load<f32>(x + o);
-    let h: f32;
-    if (mode == 0) h = vv + xx;
-    else {
-      const leak: f32 = vrZero ? vv : vv - vr;
-      h = mode == 1 ? vv + (xx - leak) * k : vv - leak * k + xx;
-    }
+    let h = charge1(form, vv, xx, k, vr, vrZero);
     if (h - vth >= 0) {
       store<i32>(ev + ((<usize>count) << 2), i);
       count++;

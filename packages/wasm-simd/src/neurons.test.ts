@@ -1,12 +1,13 @@
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import type { SurrogateName } from '@synaptogen/contracts';
+import { CHARGE_FORM_TABLE, type SurrogateName } from '@synaptogen/contracts';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelsWasmBase64 } from './generated/kernels-wasm.js';
 import { NEURON_FORWARD, spikingNeuron } from './neuron-op.js';
 import { type NeuronOptions, neuronBackward, neuronForward, SURROGATES } from './neurons.js';
-import { loadKernels } from './runtime.js';
+import { decodeBase64, loadKernels } from './runtime.js';
 import { seededMulberry } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
@@ -182,6 +183,17 @@ describe('fused multi-step neurons equal the op-by-op tfjs reference (cpu backen
       neuronForward(k, new Float32Array(4), 1, { kind: 'IF', surrogate: 'nope' as SurrogateName }),
     ).toThrow(/unknown surrogate 'nope'/);
     expect(() => spikingNeuron(tf.ones([4]), { kind: 'IF' })).toThrow(/\[T, N, \.\.\.\]/);
+  });
+
+  it("switches on the contract's charge-form ids", async () => {
+    const { instance } = await WebAssembly.instantiate(decodeBase64(kernelsWasmBase64));
+    const id = (name: string) => (instance.exports[name] as WebAssembly.Global).value;
+    const exported = {
+      IF: id('CHARGE_FORM_IF'),
+      'LIF-decay-input': id('CHARGE_FORM_LIF_DECAY_INPUT'),
+      LIF: id('CHARGE_FORM_LIF'),
+    };
+    expect(exported).toEqual(Object.fromEntries(CHARGE_FORM_TABLE.map((f) => [f.name, f.id])));
   });
 
   it('refuses a charge it does not implement, in one line, instead of running another neuron', async () => {

@@ -1,5 +1,7 @@
 import {
   DEFAULT_SURROGATE_ALPHA,
+  type KernelCharge,
+  kernelChargeOf,
   type NeuronKernelOptions,
   neuronKernelOptionsError,
   SURROGATE_NAMES,
@@ -17,8 +19,8 @@ export type NeuronOptions = NeuronKernelOptions;
 
 /** Options resolved to the kernel's numeric parameters. */
 export interface ResolvedNeuron {
-  mode: number;
-  k: number;
+  /** The contract's description of the charge: the forward's formula, the backward's coefficients. */
+  charge: KernelCharge;
   vth: number;
   vReset: number;
   soft: boolean;
@@ -51,9 +53,9 @@ export function resolveNeuron(o: NeuronOptions): ResolvedNeuron {
   if (!(alpha > 0) || !Number.isFinite(alpha))
     throw new Error(`neuron: alpha must be a positive number, got ${o.alpha}`);
   return {
-    mode: o.kind === 'IF' ? 0 : (o.decayInput ?? true) ? 1 : 2,
-    // @synaptogen/neurons multiplies by the float32 1/τ; so do the kernels.
-    k: Math.fround(1 / tau),
+    charge: kernelChargeOf(
+      o.kind === 'IF' ? { kind: 'IF' } : { kind: 'LIF', tau, decayInput: o.decayInput ?? true },
+    ),
     vth,
     vReset: vReset ?? 0,
     soft: vReset === null,
@@ -65,14 +67,14 @@ export function resolveNeuron(o: NeuronOptions): ResolvedNeuron {
 
 /** The neuronForward kernel's trailing arguments (after x, s, h, v, T, n, stride). */
 export function forwardParams(p: ResolvedNeuron, constant: boolean): number[] {
-  return [p.mode, p.k, p.vth, p.vReset, p.soft ? 1 : 0, constant ? 1 : 0];
+  return [p.charge.formId, p.charge.k, p.vth, p.vReset, p.soft ? 1 : 0, constant ? 1 : 0];
 }
 
 /** The neuronBackward kernel's trailing arguments (after gs, h, gx, gv, T, n, stride). */
 export function backwardParams(p: ResolvedNeuron, constant: boolean): number[] {
   return [
-    p.mode,
-    p.k,
+    p.charge.cv,
+    p.charge.cx,
     p.vth,
     p.vReset,
     p.soft ? 1 : 0,

@@ -1,3 +1,4 @@
+import { kernelChargeOf } from '@synaptogen/contracts';
 import { loadKernels } from './runtime.js';
 
 /**
@@ -227,15 +228,16 @@ export async function compile(
       });
       width = l.outFeatures;
     } else {
-      const tau = l.tau ?? 2;
       const vReset = l.vReset === undefined ? 0 : l.vReset;
-      const mode = l.type === 'IF' ? 0 : (l.decayInput ?? true) ? 1 : 2;
-      const f = new Float32Array([Math.fround(1 / tau), l.vThreshold ?? 1, vReset ?? 0]);
+      const charge = kernelChargeOf(
+        l.type === 'IF' ? { kind: 'IF' } : { kind: 'LIF', tau: l.tau ?? 2, decayInput: l.decayInput ?? true },
+      );
+      const f = new Float32Array([charge.k, l.vThreshold ?? 1, vReset ?? 0]);
       const bits = new Int32Array(f.buffer);
       records.push([
         2,
         l.size,
-        mode,
+        charge.formId,
         bits[0],
         bits[1],
         bits[2],
