@@ -36,6 +36,7 @@ export {
   type StepRecord,
 } from './node.js';
 export { createNeuron, type NeuronFactory, neuronTypes, registerNeuron } from './registry.js';
+export type { SequenceObserver, SequenceRecord } from './sequence-observer.js';
 export {
   DEFAULT_SURROGATE_ALPHA,
   SURROGATE_NAMES,

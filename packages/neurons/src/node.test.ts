@@ -202,4 +202,38 @@ describe('observers', () => {
     expect(seen[1][2]).toBe(0);
     expect(seen[1][3]).toBeCloseTo(1.2, 6);
   });
+
+  it('a sequence observer sees H of all steps once per call, on every path, and only while active', () => {
+    const rows = [
+      [0.6, -0.2],
+      [0.7, 1.4],
+      [0.1, 0.3],
+    ];
+    for (const make of [() => new LIFNode({ tau: 2 }), () => new LIFNode({ tau: 2, fused: false })]) {
+      const n = make();
+      const steps: number[][] = [];
+      n.observe(({ h }) => steps.push(Array.from(h.dataSync())));
+      const calls: { shape: number[]; h: number[]; vThreshold: number; vReset: number | null }[] = [];
+      let active = true;
+      n.observeSequence(
+        ({ h, vThreshold, vReset }) =>
+          calls.push({ shape: h.shape, h: Array.from(h.dataSync()), vThreshold, vReset }),
+        { active: () => active },
+      );
+      n.multiStep(seq(rows));
+      expect(calls.length).toBe(1);
+      expect(calls[0].shape).toEqual([3, 1, 2]);
+      expect(calls[0].h).toEqual(steps.flat());
+      expect(calls[0]).toMatchObject({ vThreshold: 1, vReset: 0 });
+      n.resetState();
+      n.stepMode = 's';
+      n.forward(tf.tensor2d([[0.6, -0.2]]));
+      expect(calls.length).toBe(2);
+      expect(calls[1].shape).toEqual([1, 1, 2]);
+      active = false;
+      n.forward(tf.tensor2d([[0.6, -0.2]]));
+      expect(calls.length).toBe(2);
+      n.dispose();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import {
   type LinearCharge,
   type NativeCharge,
 } from './fused.js';
+import { SequenceCollector, type SequenceObserver } from './sequence-observer.js';
 import { type Surrogate, type SurrogateName, spike, stopGradient, surrogate } from './surrogate.js';
 
 export type StepMode = 's' | 'm';
@@ -49,8 +50,8 @@ export interface ObserveOptions {
   active?: () => boolean;
 }
 
-interface ObserverEntry {
-  readonly fn: StepObserver;
+interface ObserverEntry<F> {
+  readonly fn: F;
   readonly active?: () => boolean;
 }
 
@@ -71,7 +72,8 @@ export abstract class BaseNode {
    * when `v` is read, since models reset the state before each batch and mostly never read it.
    */
   private pendingH: tf.Tensor | null = null;
-  private readonly observers = new Set<ObserverEntry>();
+  private readonly observers = new Set<ObserverEntry<StepObserver>>();
+  private readonly sequenceObservers = new Set<ObserverEntry<SequenceObserver>>();
 
   constructor(options: NodeOptions = {}) {
     this.vThreshold = options.vThreshold ?? 1;
@@ -134,16 +136,30 @@ export abstract class BaseNode {
    * observer. Observing keeps the fused kernels: a native kernel's records are rebuilt from its H.
    */
   observe(observer: StepObserver, options: ObserveOptions = {}): () => void {
-    const entry: ObserverEntry = { fn: observer, active: options.active };
+    const entry: ObserverEntry<StepObserver> = { fn: observer, active: options.active };
     this.observers.add(entry);
     return () => this.observers.delete(entry);
   }
 
-  /** The observers that want this forward call (each `active()` asked once). */
+  /**
+   * Observe each forward call once, with H of all its steps (see `SequenceRecord`): cheaper than
+   * `observe` when the observer reduces over time anyway. Returns a function that removes it.
+   */
+  observeSequence(observer: SequenceObserver, options: ObserveOptions = {}): () => void {
+    const entry: ObserverEntry<SequenceObserver> = { fn: observer, active: options.active };
+    this.sequenceObservers.add(entry);
+    return () => this.sequenceObservers.delete(entry);
+  }
+
+  /** The step observers that want this forward call (each `active()` asked once). */
   private watching(): StepObserver[] {
-    const out: StepObserver[] = [];
-    for (const e of this.observers) if (!e.active || e.active()) out.push(e.fn);
-    return out;
+    return wanted(this.observers);
+  }
+
+  /** A collector for the sequence observers that want this forward call, or null when none does. */
+  private sequences(): SequenceCollector | null {
+    const observers = wanted(this.sequenceObservers);
+    return observers.length ? new SequenceCollector(observers, this) : null;
   }
 
   /** `stepMode` 's': one step on `[N, ...]`; 'm': all steps of `[T, N, ...]`. Returns spikes of the same shape. */
@@ -153,8 +169,10 @@ export abstract class BaseNode {
 
   /** One time step on `[N, ...]`; updates the stored state. */
   singleStep(x: tf.Tensor): tf.Tensor {
-    const { spike: s, v } = this.step(this.v, x, 0, this.watching());
+    const sequences = this.sequences();
+    const { spike: s, v } = this.step(this.v, x, 0, withStep(this.watching(), sequences));
     this.setState(v);
+    sequences?.deliver();
     return s;
   }
 
@@ -163,7 +181,12 @@ export abstract class BaseNode {
     if (xSeq.rank < 2)
       throw new Error(`${this.kind}: multi-step input must be [T, N, ...], got shape [${xSeq.shape}]`);
     const watching = this.watching();
-    return this.runFused(xSeq, null, watching) ?? this.run(timeSlices(xSeq), watching);
+    const sequences = this.sequences();
+    const spikes =
+      this.runFused(xSeq, null, watching, sequences) ??
+      this.run(timeSlices(xSeq), withStep(watching, sequences));
+    sequences?.deliver();
+    return spikes;
   }
 
   /**
@@ -174,7 +197,12 @@ export abstract class BaseNode {
     if (!Number.isInteger(T) || T < 1)
       throw new Error(`${this.kind}: T must be a positive integer, got ${T}`);
     const watching = this.watching();
-    return this.runFused(x, T, watching) ?? this.run(new Array<tf.Tensor>(T).fill(x), watching);
+    const sequences = this.sequences();
+    const spikes =
+      this.runFused(x, T, watching, sequences) ??
+      this.run(new Array<tf.Tensor>(T).fill(x), withStep(watching, sequences));
+    sequences?.deliver();
+    return spikes;
   }
 
   /** Drops the membrane state: the next step starts from the initial potential. */
@@ -196,7 +224,12 @@ export abstract class BaseNode {
   }
 
   /** The fused path (see fused.ts) when it applies: fresh state and a linear charge; else null. */
-  private runFused(x: tf.Tensor, steps: number | null, watching: StepObserver[]): tf.Tensor | null {
+  private runFused(
+    x: tf.Tensor,
+    steps: number | null,
+    watching: StepObserver[],
+    sequences: SequenceCollector | null,
+  ): tf.Tensor | null {
     const fresh = this.state === null && this.pendingH === null;
     const charge = this.fused && fresh ? this.declaredLinearCharge() : null;
     if (!charge) return null;
@@ -208,11 +241,12 @@ export abstract class BaseNode {
       surrogate: this.surrogate,
     };
     const native = tf.getKernel(FUSED_NEURON_FORWARD, tf.getBackend()) ? this.declaredNativeCharge() : null;
-    if (native) return this.runKernel(native, neuron, x, steps, watching);
+    if (native) return this.runKernel(native, neuron, x, steps, watching, sequences);
+    const observers = withStep(watching, sequences);
     const observe =
-      watching.length > 0
+      observers.length > 0
         ? (t: number, s: tf.Tensor, v: tf.Tensor, h: tf.Tensor) => {
-            for (const observer of watching) observer({ t, spike: s, v, h });
+            for (const observer of observers) observer({ t, spike: s, v, h });
           }
         : undefined;
     const { spikes, vLast } = fusedMultiStep(neuron, x, this.vInit, steps, observe);
@@ -231,6 +265,7 @@ export abstract class BaseNode {
     x: tf.Tensor,
     steps: number | null,
     watching: StepObserver[],
+    sequences: SequenceCollector | null,
   ): tf.Tensor {
     const options: NeuronKernelOptions = {
       ...charge,
@@ -252,6 +287,7 @@ export abstract class BaseNode {
       );
       // inside the op the gradient tape is off: the observers' tensors are neither recorded nor kept
       if (watching.length) this.replay(watching, h);
+      sequences?.whole(h);
       save([h]);
       return {
         value: spikes,
@@ -338,6 +374,18 @@ export abstract class BaseNode {
     this.resetState();
     for (const p of Object.values(this.parameters())) p.dispose();
   }
+}
+
+/** The observers of a set that want this forward call (each `active()` asked once). */
+function wanted<F>(entries: Set<ObserverEntry<F>>): F[] {
+  const out: F[] = [];
+  for (const e of entries) if (!e.active || e.active()) out.push(e.fn);
+  return out;
+}
+
+/** Step observers plus, when sequence observers watch, the collector that stacks the steps for them. */
+function withStep(watching: StepObserver[], sequences: SequenceCollector | null): StepObserver[] {
+  return sequences ? [...watching, sequences.step] : watching;
 }
 
 /**

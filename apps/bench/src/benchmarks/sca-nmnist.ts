@@ -46,6 +46,15 @@ export const scaNmnist: Benchmark = {
           ...['--recalibrate-bn', String(PRACTICE_RECALIBRATE_BATCHES)],
         ],
       ],
+      // channels ranked by firing rate instead of |V|: the best score in the 6-epoch ablation
+      [
+        'sca-30-practice-fr',
+        [
+          ...['--learner', 'sca'],
+          ...scaCliFlags({ sparsity: 0.7, regrow: 0.1, ...SCA_PRACTICE, score: 'firing-rate' }),
+          ...['--recalibrate-bn', String(PRACTICE_RECALIBRATE_BATCHES)],
+        ],
+      ],
     ];
     const records: BenchRecord[] = [];
     const accuracy = new Map<string, number[]>();

@@ -223,7 +223,7 @@ export class SCA implements StructureLearner {
         NAME,
         `option "minKeep" (${this.options.minKeep}) keeps at least ${guaranteed} of ${total} channels, more than the ${target} that sparsity ${this.options.sparsity} leaves`,
       );
-    this.monitor = new ActivityMonitor(this.groups, getChannelScore(this.options.score).fn).start();
+    this.monitor = new ActivityMonitor(this.groups, getChannelScore(this.options.score)).start();
     const opt = (ctx as (AttachContext & { optimizer?: Optimizer }) | undefined)?.optimizer;
     if (opt) this.optimizer = opt;
   }

@@ -100,3 +100,57 @@ describe('channel scores and the activity monitor', () => {
     monitor.dispose();
   });
 });
+
+describe('scores reduced from H in one pass per forward call', () => {
+  const BUILT_IN = ['activity', 'firing-rate', 'pre-reset'];
+
+  /** Channel scores of `score` (a registered name, or its step-record fn alone) over two training batches. */
+  function scoresOf(
+    score: ReturnType<typeof getChannelScore> | ((r: never) => tf.Tensor),
+    vReset: number | null,
+  ) {
+    const neuron = new Neuron({ type: 'LIF', tau: 2, vThreshold: 0.6, vReset, detachReset: true });
+    const group = { neuron, channels: 5 } as unknown as ChannelGroup;
+    const monitor = new ActivityMonitor([group], score as ReturnType<typeof getChannelScore>).start();
+    for (const seed of [3, 4]) {
+      neuron.resetState();
+      tf.tidy(() => {
+        const x = tf.randomUniform([3, 2, 4, 4, 5], -0.5, 1.5, 'float32', seed);
+        neuron.call({ x, temporal: true }, { T: 3, training: true });
+      });
+      monitor.flush();
+    }
+    const [scores] = monitor.scores();
+    expect(monitor.batches).toBe(2);
+    monitor.dispose();
+    return Array.from(scores);
+  }
+
+  for (const name of BUILT_IN)
+    for (const vReset of [0, 0.1, null])
+      it(`${name} (vReset ${vReset}): the same channel means as the step records`, () => {
+        const score = getChannelScore(name);
+        expect(score.ofPotential).toBeTypeOf('function');
+        const fromH = scoresOf(score, vReset);
+        const fromSteps = scoresOf(score.fn, vReset);
+        expect(fromSteps.some((v) => v > 0)).toBe(true);
+        fromH.forEach((v, c) => {
+          expect(v).toBeCloseTo(fromSteps[c], 5);
+        });
+      });
+
+  it('a score with ofPotential never builds step records', () => {
+    registerChannelScore(
+      'h-only',
+      () => {
+        throw new Error('step records were built');
+      },
+      '|H| without step records',
+      { ofPotential: (h) => Math.abs(h) },
+    );
+    expect(scoresOf(getChannelScore('h-only'), 0)).toEqual(scoresOf(getChannelScore('pre-reset'), 0));
+    expect(() => registerChannelScore('bad', ({ h }) => h, '', { ofPotential: 3 as never })).toThrow(
+      /channel score "bad": ofPotential must be a function/,
+    );
+  });
+});

@@ -8,20 +8,41 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export type ChannelScoreFn = (record: StepRecord) => tf.Tensor;
 
+/**
+ * The same score as a function of one neuron's H alone (before fire-and-reset), given the layer's
+ * threshold and reset (null: soft): S and V follow from them. A score that has one is reduced in one
+ * pass over each forward call's H (`observeSequence`), with no per-step tensors.
+ */
+export type PotentialScoreFn = (h: number, vThreshold: number, vReset: number | null) => number;
+
 export interface ChannelScore {
   name: string;
   description: string;
   fn: ChannelScoreFn;
+  /** `fn` as a function of H (optional: scores that need more, or `t`, run on the step records). */
+  ofPotential?: PotentialScoreFn;
+}
+
+export interface ChannelScoreOptions {
+  /** `fn` as a function of H alone (see `PotentialScoreFn`); it must give the same values as `fn`. */
+  ofPotential?: PotentialScoreFn;
 }
 
 const scores = new Map<string, ChannelScore>();
 
 /** Adds (or replaces) a channel score usable as the SCA learner's `score` option. */
-export function registerChannelScore(name: string, fn: ChannelScoreFn, description = ''): void {
+export function registerChannelScore(
+  name: string,
+  fn: ChannelScoreFn,
+  description = '',
+  options: ChannelScoreOptions = {},
+): void {
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name))
     throw new Error(`channel score name "${name}" is invalid: use letters, digits, ".", "_" or "-"`);
   if (typeof fn !== 'function') throw new Error(`channel score "${name}": fn must be a function`);
-  scores.set(name, { name, description, fn });
+  if (options.ofPotential !== undefined && typeof options.ofPotential !== 'function')
+    throw new Error(`channel score "${name}": ofPotential must be a function`);
+  scores.set(name, { name, description, fn, ofPotential: options.ofPotential });
 }
 
 export function listChannelScores(): string[] {
@@ -40,6 +61,16 @@ registerChannelScore(
   'activity',
   ({ spike, v }) => tf.add(spike, tf.abs(v)),
   "SCA's reference score s + |v| (v after reset; with hard reset to 0 this approximates the pre-reset |v|)",
+  {
+    ofPotential: (h, vth, vr) => {
+      if (h < vth) return Math.abs(h);
+      return 1 + Math.abs(vr === null ? h - vth : vr);
+    },
+  },
 );
-registerChannelScore('firing-rate', ({ spike }) => spike, 'mean spike count: silent channels score 0');
-registerChannelScore('pre-reset', ({ h }) => tf.abs(h), '|H|, the membrane potential before fire-and-reset');
+registerChannelScore('firing-rate', ({ spike }) => spike, 'mean spike count: silent channels score 0', {
+  ofPotential: (h, vth) => (h >= vth ? 1 : 0),
+});
+registerChannelScore('pre-reset', ({ h }) => tf.abs(h), '|H|, the membrane potential before fire-and-reset', {
+  ofPotential: (h) => Math.abs(h),
+});
