@@ -179,44 +179,38 @@ async function spawn(): Promise<{ worker: AnyWorker; ready: Promise<void> }> {
 
 // Browsers forbid Atomics.wait on the main thread: spin there instead (jobs are short).
 let canBlock: boolean | undefined;
-/** `budget`: this waiter's spin checks, adapted after each wait (when it can block). */
+/** `budget`: this waiter's spin checks, adapted after each wait that could block. */
 function waitFor(i32: Int32Array, index: number, value: number, budget: { checks: number }): void {
   let spun = 0;
   while (spun < budget.checks && Atomics.load(i32, index) !== value) spun++;
-  let blockedMs = 0;
-  if (spun === budget.checks) {
-    if (canBlock === false) {
-      while (Atomics.load(i32, index) !== value) {
-        /* spin */
-      }
-      return;
-    }
+  if (spun < budget.checks) {
+    adaptBudget(budget, spun, 0);
+    return;
+  }
+  if (canBlock !== false) {
     try {
       const t0 = performance.now();
       // 1 ms timeouts: in Node 20 about one wake-up in a few thousand never arrived, and each cost
       // the whole timeout (1 s with the earlier 1000 ms: 4 such stalls in 600 MLP steps)
       while (Atomics.load(i32, index) !== value) Atomics.wait(i32, index, Atomics.load(i32, index), 1);
       canBlock = true;
-      blockedMs = performance.now() - t0;
-      spun = -1;
+      adaptBudget(budget, -1, performance.now() - t0);
+      return;
     } catch {
       canBlock = false;
-      while (Atomics.load(i32, index) !== value) {
-        /* spin */
-      }
-      return;
     }
   }
+  // cannot block (a browser's main thread): spin on, whatever the budget
+  while (Atomics.load(i32, index) !== value) {
+    /* spin */
+  }
+}
+
+function adaptBudget(budget: { checks: number }, spun: number, blockedMs: number): void {
   const limits = spinLimitsArray();
   const min = Atomics.load(limits, 0);
-  budget.checks = nextSpinChecks(
-    budget.checks,
-    spun,
-    blockedMs,
-    min,
-    Atomics.load(limits, 1),
-    BLOCKED_SHORT_MS,
-  );
+  const max = Atomics.load(limits, 1);
+  budget.checks = nextSpinChecks(budget.checks, spun, blockedMs, min, max, BLOCKED_SHORT_MS);
 }
 
 export async function startWorker(
