@@ -15,6 +15,7 @@ import { nirSinabs } from './benchmarks/nir-sinabs.js';
 import { scaCifar } from './benchmarks/sca-cifar.js';
 import { scaNmnist } from './benchmarks/sca-nmnist.js';
 import { scaSpeedup } from './benchmarks/sca-speedup.js';
+import { threadSpin } from './benchmarks/thread-spin.js';
 import { trainThroughput } from './benchmarks/train-throughput.js';
 import { wasmConvKernels } from './benchmarks/wasm-conv-kernels.js';
 import { wasmConvStep } from './benchmarks/wasm-conv-step.js';
@@ -33,6 +34,7 @@ const BENCHMARKS: Benchmark[] = [
   wasmSimdPeak,
   wasmConvKernels,
   wasmVsPytorch,
+  threadSpin,
   wasmMatMulShapes,
   gradrMnist,
   gradrStep,

@@ -1,3 +1,5 @@
+import { BLOCKED_SHORT_MS, DEFAULT_SPIN_LIMITS, nextSpinChecks, type SpinLimits } from './spin-budget.js';
+
 /** Exports a worker may run (by index). */
 export const PARALLEL_FUNCTIONS = [
   'convFilterRange',
@@ -48,12 +50,39 @@ export interface WorkerHandle {
   terminate(): void;
 }
 
+/** [min, max] spin checks, shared with every worker so that `setSpinLimits` reaches running ones. */
+let sharedLimits: Int32Array | undefined;
+function spinLimitsArray(): Int32Array {
+  if (!sharedLimits) {
+    // a plain buffer where SharedArrayBuffer is missing: there are no workers then
+    const Backing = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : ArrayBuffer;
+    sharedLimits = new Int32Array(new Backing(8));
+    sharedLimits.set([DEFAULT_SPIN_LIMITS.min, DEFAULT_SPIN_LIMITS.max]);
+  }
+  return sharedLimits;
+}
+
 /**
- * Checks of the shared word before a thread blocks in Atomics.wait (~0.1–0.5 ms): a futex wake-up
- * took ~100 µs on the 2-core VM (a 2-thread call of an empty job cost 100–150 µs), so a thread that
- * expects the other one soon spins first.
+ * Bounds of the adaptive spin before a thread blocks (see spin-budget.ts); applies at once to running
+ * workers. `{ min: 100_000, max: 100_000 }` is the earlier fixed spin, `{ min: 0, max: 0 }` never spins.
  */
-const SPIN_CHECKS = 100_000;
+export function setSpinLimits(limits: SpinLimits): void {
+  const { min, max } = limits;
+  const valid = (v: number) => Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
+  if (!valid(min) || !valid(max) || min > max)
+    throw new Error(
+      `setSpinLimits: expected integers 0 <= min <= max < 2^31, got { min: ${min}, max: ${max} }`,
+    );
+  const a = spinLimitsArray();
+  Atomics.store(a, 0, min);
+  Atomics.store(a, 1, max);
+}
+
+/** The current bounds of the adaptive spin. */
+export function getSpinLimits(): SpinLimits {
+  const a = spinLimitsArray();
+  return { min: Atomics.load(a, 0), max: Atomics.load(a, 1) };
+}
 
 // Runs as a classic script: in Node as an eval'd worker_threads worker, in browsers from a Blob URL.
 const WORKER_SOURCE = `
@@ -61,7 +90,8 @@ const isNode = typeof process !== 'undefined' && !!(process.versions && process.
 const port = isNode ? require('node:worker_threads').parentPort : null;
 const post = (m) => (isNode ? port.postMessage(m) : self.postMessage(m));
 const onMessage = (fn) => (isNode ? port.once('message', fn) : (self.onmessage = (e) => fn(e.data)));
-onMessage(async ({ module, memory, ctl, names }) => {
+${nextSpinChecks}
+onMessage(async ({ module, memory, ctl, names, limits }) => {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const fns = names.map((n) => instance.exports[n]);
   const i32 = new Int32Array(memory.buffer, ctl, 4);
@@ -85,14 +115,24 @@ onMessage(async ({ module, memory, ctl, names }) => {
   };
   let lastYield = Date.now();
   let seq = 0;
+  let checks = Atomics.load(limits, 1);
   for (;;) {
-    // Spin a little first: a futex wake-up took ~100 µs on the 2-core VM, longer than many jobs.
-    for (let spin = 0; spin < ${SPIN_CHECKS} && Atomics.load(i32, 0) === seq; spin++);
-    // Timed waits: a wake-up that never arrives (seen on the main thread's side, see waitFor) then
-    // costs 50 ms here instead of a hang; idle, the worker yields to its event loop between waits.
-    while (Atomics.load(i32, 0) === seq) {
-      if (Atomics.wait(i32, 0, seq, 50) === 'timed-out') await maybeYield();
+    // Spin first (adaptive budget, spin-budget.ts): a futex wake-up took ~100 µs on the 2-core VM,
+    // longer than many jobs.
+    let spun = 0;
+    while (spun < checks && Atomics.load(i32, 0) === seq) spun++;
+    let blockedMs = 0;
+    if (spun === checks) {
+      spun = -1;
+      const t0 = performance.now();
+      // Timed waits: a wake-up that never arrives (seen on the main thread's side, see waitFor) then
+      // costs 50 ms here instead of a hang; idle, the worker yields to its event loop between waits.
+      while (Atomics.load(i32, 0) === seq) {
+        if (Atomics.wait(i32, 0, seq, 50) === 'timed-out') await maybeYield();
+      }
+      blockedMs = performance.now() - t0;
     }
+    checks = nextSpinChecks(checks, spun, blockedMs, Atomics.load(limits, 0), Atomics.load(limits, 1), ${BLOCKED_SHORT_MS});
     seq = Atomics.load(i32, 0);
     try {
       const argc = f64[1];
@@ -139,22 +179,38 @@ async function spawn(): Promise<{ worker: AnyWorker; ready: Promise<void> }> {
 
 // Browsers forbid Atomics.wait on the main thread: spin there instead (jobs are short).
 let canBlock: boolean | undefined;
-function waitFor(i32: Int32Array, index: number, value: number): void {
-  for (let spin = 0; spin < SPIN_CHECKS; spin++) if (Atomics.load(i32, index) === value) return;
+/** `budget`: this waiter's spin checks, adapted after each wait that could block. */
+function waitFor(i32: Int32Array, index: number, value: number, budget: { checks: number }): void {
+  let spun = 0;
+  while (spun < budget.checks && Atomics.load(i32, index) !== value) spun++;
+  if (spun < budget.checks) {
+    adaptBudget(budget, spun, 0);
+    return;
+  }
   if (canBlock !== false) {
     try {
+      const t0 = performance.now();
       // 1 ms timeouts: in Node 20 about one wake-up in a few thousand never arrived, and each cost
       // the whole timeout (1 s with the earlier 1000 ms: 4 such stalls in 600 MLP steps)
       while (Atomics.load(i32, index) !== value) Atomics.wait(i32, index, Atomics.load(i32, index), 1);
       canBlock = true;
+      adaptBudget(budget, -1, performance.now() - t0);
       return;
     } catch {
       canBlock = false;
     }
   }
+  // cannot block (a browser's main thread): spin on, whatever the budget
   while (Atomics.load(i32, index) !== value) {
     /* spin */
   }
+}
+
+function adaptBudget(budget: { checks: number }, spun: number, blockedMs: number): void {
+  const limits = spinLimitsArray();
+  const min = Atomics.load(limits, 0);
+  const max = Atomics.load(limits, 1);
+  budget.checks = nextSpinChecks(budget.checks, spun, blockedMs, min, max, BLOCKED_SHORT_MS);
 }
 
 export async function startWorker(
@@ -163,11 +219,13 @@ export async function startWorker(
   ctl: number,
 ): Promise<WorkerHandle> {
   const { worker, ready } = await spawn();
-  worker.postMessage({ module, memory, ctl, names: [...PARALLEL_FUNCTIONS] });
+  const limits = spinLimitsArray();
+  worker.postMessage({ module, memory, ctl, names: [...PARALLEL_FUNCTIONS], limits });
   await ready;
   const i32 = new Int32Array(memory.buffer, ctl, 4);
   const f64 = new Float64Array(memory.buffer, ctl + 16, 30);
   let seq = 0;
+  const budget = { checks: Atomics.load(limits, 1) };
   return {
     start(job) {
       if (job.args.length > 28) throw new Error(`wasm-simd: too many arguments for ${job.fn}`);
@@ -179,7 +237,7 @@ export async function startWorker(
       Atomics.notify(i32, 0);
     },
     wait() {
-      waitFor(i32, 1, seq);
+      waitFor(i32, 1, seq, budget);
       if (Atomics.load(i32, 2) !== 0) throw new Error('wasm-simd: a kernel failed in a worker thread');
     },
     terminate() {

@@ -1,6 +1,7 @@
 /**
  * `@synaptogen/wasm-simd/tuning`: the measured density thresholds and predicates that pick a kernel's path
- * (sparse or dense, Winograd or direct), and the probe of this machine's SIMD peak they were measured against.
+ * (sparse or dense, Winograd or direct), the probe of this machine's SIMD peak they were measured against, and
+ * the bounds of the adaptive spin with which threads wait for each other.
  *
  * @module tuning
  */
@@ -21,3 +22,11 @@ export {
   spikeFilterDensityMax,
   spikeForwardDensityMax,
 } from '../spike-conv.js';
+export {
+  BLOCKED_SHORT_MS,
+  DEFAULT_SPIN_LIMITS,
+  SPIN_CHECKS_MAX,
+  SPIN_CHECKS_MIN,
+  type SpinLimits,
+} from '../spin-budget.js';
+export { getSpinLimits, setSpinLimits } from '../worker-pool.js';
