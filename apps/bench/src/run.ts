@@ -14,6 +14,7 @@ import { mainJob } from './benchmarks/main-job.js';
 import { nirSinabs } from './benchmarks/nir-sinabs.js';
 import { scaCifar } from './benchmarks/sca-cifar.js';
 import { scaNmnist } from './benchmarks/sca-nmnist.js';
+import { scaOverhead } from './benchmarks/sca-overhead.js';
 import { scaSpeedup } from './benchmarks/sca-speedup.js';
 import { threadSpin } from './benchmarks/thread-spin.js';
 import { trainThroughput } from './benchmarks/train-throughput.js';
@@ -35,6 +36,7 @@ const BENCHMARKS: Benchmark[] = [
   wasmConvKernels,
   wasmVsPytorch,
   threadSpin,
+  scaOverhead,
   wasmMatMulShapes,
   gradrMnist,
   gradrStep,

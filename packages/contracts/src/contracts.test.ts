@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CHANNEL_SCORE_TABLE,
   CHARGE_FORM_TABLE,
+  channelScoreId,
   DEFAULT_SURROGATE_ALPHA,
   kernelChargeOf,
   linearChargeOf,
@@ -22,9 +24,16 @@ describe('the contract', () => {
     expect(DEFAULT_SURROGATE_ALPHA).toMatchObject({ atan: 2, sigmoid: 4, erf: 2, rect: 1 });
   });
 
+  it('numbers the native channel scores in table order', () => {
+    expect(CHANNEL_SCORE_TABLE.map((s) => s.id)).toEqual(CHANNEL_SCORE_TABLE.map((_, i) => i));
+    expect(channelScoreId('activity')).toBe(0);
+    expect(channelScoreId('pre-reset')).toBe(2);
+    expect(channelScoreId('my-plugin')).toBe(-1);
+  });
+
   it('gives every kernel its own name', () => {
     const names = Object.values(kernels).filter((v) => typeof v === 'string');
-    expect(names.length).toBe(7);
+    expect(names.length).toBe(8);
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^Synaptogen[A-Z]\w+$/);
   });

@@ -1,7 +1,10 @@
+export { CHANNEL_SCORE_TABLE, channelScoreId, type NativeChannelScoreName } from './channel-scores.js';
 export {
   ADAM_UPDATE,
   BATCHNORM_TRAIN,
   BATCHNORM_TRAIN_GRAD,
+  CHANNEL_SCORE_SUMS,
+  type ChannelScoreSumsAttrs,
   GRADR_UPDATE,
   type KernelName,
   MAXPOOL_GRAD_FIRST_MAX,

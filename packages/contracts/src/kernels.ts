@@ -18,6 +18,13 @@ export const ADAM_UPDATE = 'SynaptogenAdamUpdate' as const;
 /** Grad R's update of θ with its sign mask and prior in one pass. */
 export const GRADR_UPDATE = 'SynaptogenGradRUpdate' as const;
 
+/**
+ * Per-channel sums of a channel score over a spiking layer's H (before fire-and-reset), channels last:
+ * inputs `{ h }` (`[..., C]`), attrs `ChannelScoreSumsAttrs`; returns float32 `[C]`, each the sum over
+ * all leading positions of the score (`CHANNEL_SCORE_TABLE`) of H.
+ */
+export const CHANNEL_SCORE_SUMS = 'SynaptogenChannelScoreSums' as const;
+
 /** Every kernel name of this contract. */
 export type KernelName =
   | typeof NEURON_FORWARD
@@ -26,11 +33,23 @@ export type KernelName =
   | typeof BATCHNORM_TRAIN_GRAD
   | typeof MAXPOOL_GRAD_FIRST_MAX
   | typeof ADAM_UPDATE
-  | typeof GRADR_UPDATE;
+  | typeof GRADR_UPDATE
+  | typeof CHANNEL_SCORE_SUMS;
 
 /** The neuron kernels' attrs: `options` is `JSON.stringify(NeuronKernelOptions)`; `steps` is set for direct encoding. */
 export interface NeuronKernelAttrs {
   options: string;
   /** The input is `[N, ...]`, fed at each of `steps` steps; its gradient sums over them. */
   steps?: number;
+}
+
+/** The channel-score kernel's attrs: which score, and the neuron's threshold and reset. */
+export interface ChannelScoreSumsAttrs {
+  /** `CHANNEL_SCORE_TABLE` id. */
+  score: number;
+  vThreshold: number;
+  /** The hard reset's potential (ignored with `soft`). */
+  vReset: number;
+  /** Soft reset (V = H − V_th after a spike). */
+  soft: boolean;
 }

@@ -5,3 +5,4 @@ export * from './neurons';
 export * from './adam';
 export * from './gradr';
 export * from './compare';
+export * from './channel-scores';

@@ -14,3 +14,4 @@ export * from './adam';
 export * from './compare';
 export * from './gradr';
 export * from './winograd';
+export * from './channel-scores';

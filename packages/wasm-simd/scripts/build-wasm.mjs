@@ -53,7 +53,9 @@ function sectionIds(bytes) {
   };
   while (p < bytes.length) {
     const id = bytes[p++];
-    p += leb();
+    // read the size first: `p += leb()` would add it to p as it was before the size's own bytes
+    const size = leb();
+    p += size;
     ids.push(id);
   }
   return ids;

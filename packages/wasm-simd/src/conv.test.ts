@@ -147,6 +147,7 @@ describe('conv gradients through tfjs (wasm backend with wasm-simd kernels) equa
       'Greater',
       'SynaptogenAdamUpdate',
       'SynaptogenGradRUpdate',
+      'SynaptogenChannelScoreSums',
     ]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });

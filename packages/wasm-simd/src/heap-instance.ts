@@ -18,6 +18,7 @@ export interface HeapExports {
   adamRange(...args: number[]): void;
   gradrRange(...args: number[]): void;
   greaterRange(a: number, b: number, out: number, n: number, mode: number, int: number): void;
+  channelScoreSums(...args: number[]): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm (4.x) used here. */

@@ -70,6 +70,15 @@ export function scaKeepVariants(base: RunSpec): [string, RunSpec][] {
     ['sca-50', { ...base, sca: { sparsity: 0.5, regrow: 0.1, maskMode: 'soft' } }],
     ['sca-30-practice', { ...base, ...practice, sca: { sparsity: 0.7, regrow: 0.1, ...SCA_PRACTICE } }],
     ['sca-50-practice', { ...base, ...practice, sca: { sparsity: 0.5, regrow: 0.1, ...SCA_PRACTICE } }],
+    // channels ranked by firing rate instead of s + |v| (the best score in the N-MNIST ablation)
+    [
+      'sca-30-practice-fr',
+      { ...base, ...practice, sca: { sparsity: 0.7, regrow: 0.1, ...SCA_PRACTICE, score: 'firing-rate' } },
+    ],
+    [
+      'sca-50-practice-fr',
+      { ...base, ...practice, sca: { sparsity: 0.5, regrow: 0.1, ...SCA_PRACTICE, score: 'firing-rate' } },
+    ],
   ]);
 }
 

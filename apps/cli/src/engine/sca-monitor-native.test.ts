@@ -4,15 +4,28 @@ import { Neuron } from '@synaptogen/nn/layers';
 import type { ChannelGroup } from '@synaptogen/nn/models';
 import { ActivityMonitor, getChannelScore } from '@synaptogen/structure/sca';
 import { wasmSimd } from '@synaptogen/wasm-simd';
-import { NEURON_FORWARD } from '@synaptogen/wasm-simd/kernels';
+import { CHANNEL_SCORE_SUMS, NEURON_FORWARD } from '@synaptogen/wasm-simd/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 /**
- * SCA's channel scores on the wasm-simd engine: a score reduced from H takes the native kernel's H
- * whole (one record per call), a step-record score rebuilds T records from it; both must give the
- * same channel means, with the native kernel serving the forward either way.
+ * SCA's channel scores on the wasm-simd engine: a built-in score takes the native neuron kernel's H
+ * whole (one record per call) and sums it in the channel-score kernel; a step-record score rebuilds
+ * T records from H. Both must give the same channel means.
  */
+const scoreKernelCalls = { count: 0 };
+function countScoreKernelCalls(): void {
+  const kernel = tf.getKernel(CHANNEL_SCORE_SUMS, 'wasm');
+  if (!kernel) throw new Error('wasm-simd did not register its channel-score kernel');
+  tf.unregisterKernel(CHANNEL_SCORE_SUMS, 'wasm');
+  tf.registerKernel({
+    ...kernel,
+    kernelFunc: (args) => {
+      scoreKernelCalls.count++;
+      return kernel.kernelFunc(args);
+    },
+  });
+}
 function channelScores(score: ReturnType<typeof getChannelScore> | ReturnType<typeof getChannelScore>['fn']) {
   const neuron = new Neuron({ type: 'IF', vThreshold: 1, vReset: 0, detachReset: true });
   const group = { neuron, channels: 8 } as unknown as ChannelGroup;
@@ -33,12 +46,15 @@ function channelScores(score: ReturnType<typeof getChannelScore> | ReturnType<ty
 describe('SCA channel scores on the native neuron kernel', () => {
   it('are the same from the whole H as from the rebuilt step records', async () => {
     await initBackend({ backend: 'wasm', accelerator: wasmSimd() });
-    const kernel = tf.getKernel(NEURON_FORWARD, 'wasm');
-    expect(kernel).toBeDefined(); // the native path is the one under test
+    expect(tf.getKernel(NEURON_FORWARD, 'wasm')).toBeDefined(); // the native path is the one under test
+    countScoreKernelCalls();
     for (const name of ['activity', 'firing-rate', 'pre-reset']) {
       const score = getChannelScore(name);
+      const before = scoreKernelCalls.count;
       const fromH = channelScores(score);
+      expect(scoreKernelCalls.count - before).toBe(2); // one call per forward (batch)
       const fromSteps = channelScores(score.fn);
+      expect(scoreKernelCalls.count - before).toBe(2);
       expect(fromSteps.some((v) => v > 0)).toBe(true);
       fromH.forEach((v, c) => {
         expect(v).toBeCloseTo(fromSteps[c], 5);

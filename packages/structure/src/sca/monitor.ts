@@ -1,3 +1,4 @@
+import { CHANNEL_SCORE_SUMS, type ChannelScoreSumsAttrs } from '@synaptogen/contracts';
 import type { SequenceRecord } from '@synaptogen/neurons';
 import type { ChannelGroup } from '@synaptogen/nn/models';
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,6 +27,7 @@ export class ActivityMonitor {
 
   private readonly fn: ChannelScoreFn;
   private readonly ofPotential: PotentialScoreFn | undefined;
+  private readonly kernelId: number | undefined;
 
   constructor(
     readonly groups: readonly ChannelGroup[],
@@ -33,6 +35,7 @@ export class ActivityMonitor {
   ) {
     this.fn = typeof score === 'function' ? score : score.fn;
     this.ofPotential = typeof score === 'function' ? undefined : score.ofPotential;
+    this.kernelId = typeof score === 'function' ? undefined : score.kernelId;
     this.pending = groups.map(() => []);
     this.pendingSums = groups.map(() => null);
     this.pendingSteps = groups.map(() => 0);
@@ -57,16 +60,14 @@ export class ActivityMonitor {
   }
 
   /** One forward call's H `[T, N, ..., C]`: Σ_t of the steps' channel means, in one pass over the data. */
-  private addSequence(i: number, { h, vThreshold, vReset }: SequenceRecord, f: PotentialScoreFn): void {
+  private addSequence(i: number, record: SequenceRecord, f: PotentialScoreFn): void {
+    const { h } = record;
     const C = h.shape[h.rank - 1];
     const T = h.shape[0];
-    const data = h.dataSync() as Float32Array;
-    const sums = new Float64Array(C);
-    for (let j = 0; j < data.length; j += C)
-      for (let c = 0; c < C; c++) sums[c] += f(data[j + c], vThreshold, vReset);
+    const sums = this.channelSums(record, f);
     const pending = this.pendingSums[i] ?? new Float64Array(C);
-    // each step holds data.length / T / C elements per channel: Σ_t mean_t = T · (sum / count)
-    const perStep = data.length / C / T;
+    // each step holds size / T / C elements per channel: Σ_t mean_t = T · (sum / count)
+    const perStep = h.size / C / T;
     for (let c = 0; c < C; c++) pending[c] += sums[c] / perStep;
     this.pendingSums[i] = pending;
     this.pendingSteps[i] += T;
@@ -75,6 +76,28 @@ export class ActivityMonitor {
   stop(): void {
     for (const stop of this.stops) stop();
     this.stops = [];
+  }
+
+  /** Σ of the score per channel over all of H: the backend's native kernel where registered, else a loop. */
+  private channelSums({ h, vThreshold, vReset }: SequenceRecord, f: PotentialScoreFn): ArrayLike<number> {
+    if (this.kernelId !== undefined && tf.getKernel(CHANNEL_SCORE_SUMS, tf.getBackend())) {
+      const attrs: ChannelScoreSumsAttrs = {
+        score: this.kernelId,
+        vThreshold,
+        vReset: vReset ?? 0,
+        soft: vReset === null,
+      };
+      const sums = tf.engine().runKernel(CHANNEL_SCORE_SUMS, { h }, attrs as unknown as tf.NamedAttrMap);
+      const values = (sums as tf.Tensor).dataSync();
+      (sums as tf.Tensor).dispose();
+      return values;
+    }
+    const C = h.shape[h.rank - 1];
+    const data = h.dataSync() as Float32Array;
+    const sums = new Float64Array(C);
+    for (let j = 0; j < data.length; j += C)
+      for (let c = 0; c < C; c++) sums[c] += f(data[j + c], vThreshold, vReset);
+    return sums;
   }
 
   /** Closes the current batch: its mean over time steps joins the running sums (call after each step). */

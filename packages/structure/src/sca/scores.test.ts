@@ -152,5 +152,11 @@ describe('scores reduced from H in one pass per forward call', () => {
     expect(() => registerChannelScore('bad', ({ h }) => h, '', { ofPotential: 3 as never })).toThrow(
       /channel score "bad": ofPotential must be a function/,
     );
+    expect(() =>
+      registerChannelScore('bad', ({ h }) => h, '', { ofPotential: Math.abs, kernelScore: 'nope' }),
+    ).toThrow(/kernelScore "nope" is not a native score; expected one of: activity, firing-rate, pre-reset/);
+    expect(() => registerChannelScore('bad', ({ h }) => h, '', { kernelScore: 'pre-reset' })).toThrow(
+      /kernelScore needs ofPotential/,
+    );
   });
 });

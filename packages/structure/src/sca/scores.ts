@@ -1,3 +1,4 @@
+import { CHANNEL_SCORE_TABLE, channelScoreId } from '@synaptogen/contracts';
 import type { StepRecord } from '@synaptogen/neurons';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -21,11 +22,19 @@ export interface ChannelScore {
   fn: ChannelScoreFn;
   /** `fn` as a function of H (optional: scores that need more, or `t`, run on the step records). */
   ofPotential?: PotentialScoreFn;
+  /** Its id in the contract's `CHANNEL_SCORE_TABLE`, when a native kernel computes it (the built-ins). */
+  kernelId?: number;
 }
 
 export interface ChannelScoreOptions {
   /** `fn` as a function of H alone (see `PotentialScoreFn`); it must give the same values as `fn`. */
   ofPotential?: PotentialScoreFn;
+  /**
+   * The name of the `CHANNEL_SCORE_TABLE` row (`@synaptogen/contracts`) whose formula this score is:
+   * where a backend registers `CHANNEL_SCORE_SUMS` (wasm-simd), it is summed there in one SIMD pass.
+   * Needs `ofPotential` (the path without the kernel).
+   */
+  kernelScore?: string;
 }
 
 const scores = new Map<string, ChannelScore>();
@@ -40,9 +49,17 @@ export function registerChannelScore(
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name))
     throw new Error(`channel score name "${name}" is invalid: use letters, digits, ".", "_" or "-"`);
   if (typeof fn !== 'function') throw new Error(`channel score "${name}": fn must be a function`);
-  if (options.ofPotential !== undefined && typeof options.ofPotential !== 'function')
+  const { ofPotential, kernelScore } = options;
+  if (ofPotential !== undefined && typeof ofPotential !== 'function')
     throw new Error(`channel score "${name}": ofPotential must be a function`);
-  scores.set(name, { name, description, fn, ofPotential: options.ofPotential });
+  const kernelId = kernelScore === undefined ? undefined : channelScoreId(kernelScore);
+  if (kernelId === -1)
+    throw new Error(
+      `channel score "${name}": kernelScore "${kernelScore}" is not a native score; expected one of: ${CHANNEL_SCORE_TABLE.map((s) => s.name).join(', ')}`,
+    );
+  if (kernelId !== undefined && !ofPotential)
+    throw new Error(`channel score "${name}": kernelScore needs ofPotential (the path without the kernel)`);
+  scores.set(name, { name, description, fn, ofPotential, kernelId });
 }
 
 export function listChannelScores(): string[] {
@@ -66,11 +83,14 @@ registerChannelScore(
       if (h < vth) return Math.abs(h);
       return 1 + Math.abs(vr === null ? h - vth : vr);
     },
+    kernelScore: 'activity',
   },
 );
 registerChannelScore('firing-rate', ({ spike }) => spike, 'mean spike count: silent channels score 0', {
   ofPotential: (h, vth) => (h >= vth ? 1 : 0),
+  kernelScore: 'firing-rate',
 });
 registerChannelScore('pre-reset', ({ h }) => tf.abs(h), '|H|, the membrane potential before fire-and-reset', {
   ofPotential: (h) => Math.abs(h),
+  kernelScore: 'pre-reset',
 });

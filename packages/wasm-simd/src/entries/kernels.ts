@@ -13,6 +13,7 @@ export {
   batchNormBackward,
   batchNormForward,
 } from '../batchnorm.js';
+export { CHANNEL_SCORE_SUMS, channelScoreSumsReference } from '../channel-scores.js';
 export {
   type ConvGeometry,
   type ConvOptions,

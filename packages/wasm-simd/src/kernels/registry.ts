@@ -12,6 +12,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE, adamKernelConfigs } from '../adam.js';
 import { BATCHNORM_BACKWARD, BATCHNORM_FORWARD, batchNormKernelConfigs } from '../batchnorm.js';
+import { CHANNEL_SCORE_SUMS, channelScoreKernelConfigs } from '../channel-scores.js';
 import type { ConvOptions } from '../conv.js';
 import { GRADR_UPDATE, gradrKernelConfigs } from '../gradr.js';
 import { greaterKernelConfig } from '../greater.js';
@@ -41,7 +42,8 @@ export type WasmSimdKernelName =
   | typeof GreaterEqual
   | typeof Greater
   | typeof ADAM_UPDATE
-  | typeof GRADR_UPDATE;
+  | typeof GRADR_UPDATE
+  | typeof CHANNEL_SCORE_SUMS;
 
 /** What every kernel is made from: the loaded instance, the backend and the options of `useWasmSimd`. */
 export interface KernelSetup {
@@ -116,6 +118,7 @@ const REGISTRATIONS: readonly KernelEntry[] = [
   { names: [Greater], configs: replacing(Greater, (stock, s) => greaterKernelConfig(stock, s.k, s.heapFor)) },
   { names: [ADAM_UPDATE], configs: ownOp((b, s) => adamKernelConfigs(b, s.k, s.heapFor)) },
   { names: [GRADR_UPDATE], configs: ownOp((b, s) => gradrKernelConfigs(b, s.k, s.heapFor)) },
+  { names: [CHANNEL_SCORE_SUMS], configs: ownOp((b, s) => channelScoreKernelConfigs(b, s.heapFor)) },
 ];
 
 export const ALL_KERNELS: readonly WasmSimdKernelName[] = REGISTRATIONS.flatMap((e) => e.names);
