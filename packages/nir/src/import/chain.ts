@@ -1,6 +1,6 @@
 import type { NirNode } from '../graph.js';
-import { matchResidualBlock, RESIDUAL_SHAPE, type ResidualBlockNodes } from '../residual-match.js';
 import { graphError, type ImportContext, unsupported } from './context.js';
+import { matchResidualBlock, RESIDUAL_SHAPE, type ResidualBlockNodes } from './residual-match.js';
 
 /** NIR primitives synaptogen does not map (feed-forward subset only). */
 const NOT_MAPPED: Record<string, string> = {

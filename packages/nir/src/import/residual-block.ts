@@ -1,10 +1,10 @@
 import { chwToHwc, product } from '../layout.js';
-import type { ResidualBlockNodes } from '../residual-match.js';
 import { affineBatchNorm, ones, perChannelAffine, restoreBatchNorm, setBatchNorm } from './batch-norm.js';
 import { graphError, type ImportContext, pushLayer, unsupported } from './context.js';
 import { convParts } from './conv.js';
 import { neuronSpec } from './neuron.js';
 import { importNode } from './node.js';
+import type { ResidualBlockNodes } from './residual-match.js';
 
 /**
  * A pre-activation residual block (see `matchResidualBlock`) as one `PreActBlock`: its BatchNorms
