@@ -86,3 +86,11 @@ function featureOrder(n: number, image: number[] | null): Uint32Array {
       for (let ch = 0; ch < c; ch++) order[(y * w + x) * c + ch] = ch * h * w + y * w + x;
   return order;
 }
+
+/** The number of values in an array of `shape`. */
+export const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A signal shape in NIR's layout ([C, H, W] or [features]) as synaptogen lays it out ([H, W, C]). */
+export function nhwcShape(shape: readonly number[]): number[] {
+  return shape.length === 3 ? [shape[1], shape[2], shape[0]] : [...shape];
+}
