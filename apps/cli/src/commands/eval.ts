@@ -1,9 +1,10 @@
+import { recalibrateBatchNorm } from '@synaptogen/nn/train';
 import type { Command } from 'commander';
 import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
-import { evaluate, evaluationBatches, restoreCheckpoint } from '../eval/evaluate.js';
+import { evaluate, evaluationBatches, recountBatches, restoreCheckpoint } from '../eval/evaluate.js';
 import { positiveNumber } from '../eval/event-frames.js';
-import { oneOf, positiveInt } from '../train/options.js';
+import { nonNegativeInt, oneOf, positiveInt } from '../train/options.js';
 
 interface EvalFlags {
   dataset?: string;
@@ -14,6 +15,8 @@ interface EvalFlags {
   frameSize?: number;
   samples?: number;
   batchSize: number;
+  recalibrateBn?: number;
+  seed: number;
   backend: 'wasm' | 'cpu' | 'auto';
   simd: boolean;
   json?: boolean;
@@ -51,6 +54,12 @@ export function registerEval(program: Command): void {
       positiveInt('--samples'),
     )
     .option('--batch-size <n>', 'samples per forward pass', positiveInt('--batch-size'), 16)
+    .option(
+      '--recalibrate-bn <batches>',
+      'first recount the BatchNorm statistics on this many training batches (seeded shuffle of the train split): for a checkpoint whose running means lag its weights (eval-mode accuracy far below its training accuracy)',
+      positiveInt('--recalibrate-bn'),
+    )
+    .option('--seed <n>', 'seed of the --recalibrate-bn shuffle', nonNegativeInt('--seed'), 0)
     .addOption(backendOption())
     .addOption(simdOption())
     .option('--json', 'print one JSON line: testAccuracy, testSamples, correct, ...')
@@ -61,7 +70,8 @@ export function registerEval(program: Command): void {
 Examples:
   $ synaptogen eval runs/mlp --dataset mnist --json
   $ synaptogen import cnn_sinabs.nir --out runs/sinabs
-  $ synaptogen eval runs/sinabs --dataset nmnist --split train --frame-ms 1 --json`,
+  $ synaptogen eval runs/sinabs --dataset nmnist --split train --frame-ms 1 --json
+  $ synaptogen eval runs/nmnist-sca --split train --recalibrate-bn 25 --batch-size 32`,
     )
     .action(async (checkpoint: string, f: EvalFlags) => {
       const log = (l: string) => {
@@ -90,6 +100,19 @@ Examples:
         timeBins: f.timeBins,
         frameSize: f.frameSize,
       });
+      let recounted: number | undefined;
+      if (f.recalibrateBn) {
+        const framing = { frameMs, timeBins: f.timeBins, frameSize: f.frameSize };
+        const source = await recountBatches(
+          { dataset, dataDir: f.dataDir, batchSize: f.batchSize, ...framing },
+          f.recalibrateBn,
+          f.seed,
+        );
+        recounted = await recalibrateBatchNorm(model, source, f.recalibrateBn);
+        log(
+          `${checkpoint}: BatchNorm statistics recounted on ${recounted} training batches (seed ${f.seed})`,
+        );
+      }
       log(`${checkpoint}: evaluating ${model.config.name} on ${count} ${dataset} ${f.split} samples`);
       let next = 0;
       let r: Awaited<ReturnType<typeof evaluate>>;
@@ -114,6 +137,7 @@ Examples:
         testSamples: r.samples,
         testAccuracy: r.accuracy,
         correct: r.correct,
+        ...(recounted !== undefined ? { recalibratedBatches: recounted } : {}),
         ...(frameMs !== undefined ? { frameMs } : {}),
         ...(f.timeBins !== undefined ? { timeBins: f.timeBins } : {}),
         seconds: Number(((performance.now() - started) / 1000).toFixed(2)),

@@ -87,6 +87,11 @@ export function registerTrain(program: Command): void {
       nonNegativeInt('--recalibrate-bn'),
     )
     .option(
+      '--recalibrate-bn-every <when>',
+      'with --recalibrate-bn: structure-change, or epoch (recount before every evaluation: the running means lag weights that move fast, and eval-mode accuracy can collapse while training accuracy rises)',
+      oneOf('--recalibrate-bn-every', ['structure-change', 'epoch'] as const),
+    )
+    .option(
       '--learner-option <key=value>',
       'any learner option, repeatable (e.g. --learner-option temperature=1e-6); JSON values are parsed',
       keyValue('--learner-option'),
@@ -203,6 +208,11 @@ with exit code 3, keeping the last good checkpoint.`,
       if (options.finetuneEpochs !== undefined && !options.resume && options.finetuneEpochs >= options.epochs)
         throw new CliError(
           `--finetune-epochs ${options.finetuneEpochs} leaves no epoch for a pruning round in --epochs ${options.epochs}`,
+          2,
+        );
+      if (options.recalibrateBnEvery && !options.recalibrateBn)
+        throw new CliError(
+          '--recalibrate-bn-every needs --recalibrate-bn <batches> (how many to recount on)',
           2,
         );
       const log = (line: string) => {

@@ -27,7 +27,13 @@ export async function evaluationBatches(
       const samples = all.slice(0, o.samples ?? all.length);
       return { source: eventBatches(samples, o, { batchSize: o.batchSize, frames }), count: samples.length };
     }
-    const ds = await loadDataset(o.dataset, { dataDir: o.dataDir, split: o.split, limit: o.samples });
+    // as `train` reads it: CIFAR-10's training split may be its first batch file only
+    const ds = await loadDataset(o.dataset, {
+      dataDir: o.dataDir,
+      split: o.split,
+      limit: o.samples,
+      allowMissingBatches: o.split === 'train',
+    });
     const n = Math.min(ds.count, o.samples ?? ds.count);
     const isImage = !ds.timesteps;
     // the preprocessing `train` evaluates with
@@ -38,6 +44,41 @@ export async function evaluationBatches(
       normalize: ds.channels === 3 && isImage,
     });
     return { source, count: n };
+  } catch (e) {
+    if (e instanceof DatasetError) throw new CliError(e.message, 1);
+    throw e;
+  }
+}
+
+/**
+ * Training batches to recount BatchNorm statistics on before an evaluation, spread over the whole
+ * split (datasets are often stored class by class): a seeded shuffle of the dataset, or for event
+ * framing, evenly spaced recordings.
+ */
+export async function recountBatches(
+  o: Omit<EvaluateOptions, 'split' | 'samples'>,
+  count: number,
+  seed: number,
+): Promise<AsyncIterable<Batch>> {
+  try {
+    if (o.frameMs !== undefined || o.timeBins !== undefined) {
+      const all = listEventSamples(o.dataset, o.dataDir, 'train');
+      const n = Math.min(all.length, count * o.batchSize);
+      const spread = Array.from({ length: n }, (_, i) => all[Math.floor((i * all.length) / n)]);
+      return eventBatches(spread, o, { batchSize: o.batchSize });
+    }
+    const ds = await loadDataset(o.dataset, {
+      dataDir: o.dataDir,
+      split: 'train',
+      allowMissingBatches: true,
+    });
+    const isImage = !ds.timesteps;
+    return batches(ds, {
+      batchSize: o.batchSize,
+      shuffle: true,
+      seed,
+      normalize: ds.channels === 3 && isImage,
+    });
   } catch (e) {
     if (e instanceof DatasetError) throw new CliError(e.message, 1);
     throw e;

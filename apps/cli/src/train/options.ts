@@ -1,3 +1,4 @@
+import type { RecalibrateEvery } from '@synaptogen/nn/train';
 import { CliError } from '../errors.js';
 
 /** Parsed `synaptogen train` options (flags, after defaults). */
@@ -60,6 +61,8 @@ export interface TrainOptions {
   finetuneEpochs?: number;
   /** `--recalibrate-bn`: batches to recount BatchNorm statistics on after a structure change (0/undefined: off). */
   recalibrateBn?: number;
+  /** `--recalibrate-bn-every`: after a structure change (default) or after every epoch. */
+  recalibrateBnEvery?: RecalibrateEvery;
   /** Hardware-aware pruning: a core budget on this chip (built-in name or chip JSON file) ... */
   chip?: string;
   /** ... of at most this many cores, in place of a target sparsity. */

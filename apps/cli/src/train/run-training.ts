@@ -293,7 +293,11 @@ async function trainEpochs(
       },
       test: () => testBatches(data, o),
       recalibrate: o.recalibrateBn
-        ? { batches: o.recalibrateBn, source: (epoch) => trainBatches(data, o, epoch) }
+        ? {
+            batches: o.recalibrateBn,
+            every: o.recalibrateBnEvery,
+            source: (epoch) => trainBatches(data, o, epoch),
+          }
         : undefined,
       schedule: o.lrStep ? stepLr(o.lr, o.lrStep, o.lrGamma) : undefined,
       onBatch: (info) => {

@@ -118,4 +118,32 @@ describe('train: SCA options and held-out splits (real files, built CLI)', () =>
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/--recalibrate-bn/);
   }, 120_000);
+
+  it('--recalibrate-bn-every epoch recounts before every evaluation, dense runs too', () => {
+    const r = cli([
+      ...['train', '--dataset', 'cifar10', ...tiny, '--epochs', '2', '--train-limit', '64'],
+      ...['--test-limit', '32', '--recalibrate-bn', '1', '--recalibrate-bn-every', 'epoch'],
+      ...['--out', join(dir, 'recalibrated-every-epoch')],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const history = summaryOf(r.stdout).history as Record<string, unknown>[];
+    expect(history.map((m) => m.recalibratedBatches)).toEqual([1, 1]);
+    const alone = cli(['train', '--dataset', 'cifar10', ...tiny, '--recalibrate-bn-every', 'epoch']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr.trim()).toBe(
+      'synaptogen: --recalibrate-bn-every needs --recalibrate-bn <batches> (how many to recount on)',
+    );
+    const bad = cli([
+      'train',
+      '--dataset',
+      'cifar10',
+      ...tiny,
+      '--recalibrate-bn',
+      '1',
+      '--recalibrate-bn-every',
+      'batch',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--recalibrate-bn-every expects one of structure-change, epoch, got "batch"/);
+  }, 120_000);
 });

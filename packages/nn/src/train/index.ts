@@ -27,6 +27,7 @@ export {
   type EpochOptions,
   type EpochTotals,
   type FitOptions,
+  type RecalibrateEvery,
   type StepInfo,
   Trainer,
   type TrainerOptions,

@@ -5,8 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { BatchNorm } from '../layers/batchnorm.js';
 import { createModel } from '../models/zoo.js';
+import { SGD } from '../optim/sgd.js';
 import { recalibrateBatchNorm } from './recalibrate.js';
-import type { Batch } from './trainer.js';
+import { type Batch, Trainer } from './trainer.js';
 
 const DATA = resolve(process.env.SYNAPTOGEN_DATA ?? join(__dirname, '../../../../../shared/data'));
 
@@ -64,5 +65,43 @@ describe('recalibrateBatchNorm (real CIFAR-10 images)', () => {
     for (let c = 0; c < norms[0].numFeatures; c++)
       expect(ema[c]).toBeCloseTo(0.9 * onlyB[0][0][c] + 0.1 * onlyA[0][0][c], 5);
     model.dispose();
+  });
+});
+
+describe("fit's recalibrate.every", () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'cpu' });
+  });
+
+  /** Two epochs of one batch each; the recount source counts how often it is read. */
+  async function fitTwoEpochs(every?: 'structure-change' | 'epoch') {
+    const model = createModel('conv-small', { width: 0.25, T: 2, seed: 1 });
+    const trainer = new Trainer({
+      model,
+      optimizer: new SGD(new Map(model.namedParameters()), { lr: 0.01 }),
+    });
+    const batch = cifarBatch(0, 8);
+    const reads: number[] = [];
+    const history = await trainer.fit({
+      train: () => [batch],
+      test: () => [cifarBatch(8, 8)],
+      epochs: 2,
+      recalibrate: {
+        batches: 1,
+        every,
+        source: (epoch) => {
+          reads.push(epoch);
+          return [cifarBatch(16, 8)];
+        },
+      },
+    });
+    model.dispose();
+    return { reads, recounted: history.map((m) => m.recalibratedBatches) };
+  }
+
+  it("recounts after every epoch with 'epoch', only after structure changes by default", async () => {
+    expect(await fitTwoEpochs('epoch')).toEqual({ reads: [0, 1], recounted: [1, 1] });
+    // no hook changes the structure here
+    expect(await fitTwoEpochs()).toEqual({ reads: [], recounted: [undefined, undefined] });
   });
 });
