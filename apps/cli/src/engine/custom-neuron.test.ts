@@ -12,6 +12,7 @@ import { wasmSimd } from '@synaptogen/wasm-simd';
 import { NEURON_FORWARD } from '@synaptogen/wasm-simd/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { countKernelCalls } from './test-kernel-calls.js';
 
 /**
  * A neuron added in a user's own file (issue 20): a LIF whose input is amplified by `gain`,
@@ -50,20 +51,8 @@ const T = 4;
 const seeded = (n: number, seed: number) =>
   Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 0.9 + 0.35);
 
-/** Counts the calls of a registered kernel (wrapping it in place), for the life of the test file. */
-const nativeCalls = { count: 0 };
-function countNativeCalls(): void {
-  const kernel = tf.getKernel(NEURON_FORWARD, 'wasm');
-  if (!kernel) throw new Error('wasm-simd did not register its neuron kernel');
-  tf.unregisterKernel(NEURON_FORWARD, 'wasm');
-  tf.registerKernel({
-    ...kernel,
-    kernelFunc: (args) => {
-      nativeCalls.count++;
-      return kernel.kernelFunc(args);
-    },
-  });
-}
+/** Calls of the native neuron kernel, counted once wasm-simd is registered. */
+let nativeCalls = { count: 0 };
 
 /**
  * Five SGD steps of a per-feature input scale through the neuron: the loss per step, the final
@@ -110,7 +99,7 @@ describe('a neuron defined outside the library on the wasm-simd engine', () => {
     const claiming = train(() => new GainLIFClaimingNative({ tau: 2, surrogate: 'atan' }));
     expect(claiming.losses).toEqual(cpu.losses);
     await initBackend({ backend: 'wasm', accelerator: wasmSimd() });
-    countNativeCalls();
+    nativeCalls = countKernelCalls(NEURON_FORWARD);
     const simd = train(gainLif);
     const simdLif = train(lif);
 

@@ -7,25 +7,13 @@ import { wasmSimd } from '@synaptogen/wasm-simd';
 import { CHANNEL_SCORE_SUMS, NEURON_FORWARD } from '@synaptogen/wasm-simd/kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { countKernelCalls } from './test-kernel-calls.js';
 
 /**
  * SCA's channel scores on the wasm-simd engine: a built-in score takes the native neuron kernel's H
  * whole (one record per call) and sums it in the channel-score kernel; a step-record score rebuilds
  * T records from H. Both must give the same channel means.
  */
-const scoreKernelCalls = { count: 0 };
-function countScoreKernelCalls(): void {
-  const kernel = tf.getKernel(CHANNEL_SCORE_SUMS, 'wasm');
-  if (!kernel) throw new Error('wasm-simd did not register its channel-score kernel');
-  tf.unregisterKernel(CHANNEL_SCORE_SUMS, 'wasm');
-  tf.registerKernel({
-    ...kernel,
-    kernelFunc: (args) => {
-      scoreKernelCalls.count++;
-      return kernel.kernelFunc(args);
-    },
-  });
-}
 function channelScores(score: ReturnType<typeof getChannelScore> | ReturnType<typeof getChannelScore>['fn']) {
   const neuron = new Neuron({ type: 'IF', vThreshold: 1, vReset: 0, detachReset: true });
   const group = { neuron, channels: 8 } as unknown as ChannelGroup;
@@ -47,7 +35,7 @@ describe('SCA channel scores on the native neuron kernel', () => {
   it('are the same from the whole H as from the rebuilt step records', async () => {
     await initBackend({ backend: 'wasm', accelerator: wasmSimd() });
     expect(tf.getKernel(NEURON_FORWARD, 'wasm')).toBeDefined(); // the native path is the one under test
-    countScoreKernelCalls();
+    const scoreKernelCalls = countKernelCalls(CHANNEL_SCORE_SUMS);
     for (const name of ['activity', 'firing-rate', 'pre-reset']) {
       const score = getChannelScore(name);
       const before = scoreKernelCalls.count;
