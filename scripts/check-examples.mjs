@@ -303,6 +303,42 @@ try {
           );
         },
       );
+    // the example channel-score plugin, a file beside the installed CLI like the learner plugins
+    step(
+      'cli: npx synaptogen ablate --channel-score ./channel-score-plugin/index.js runs its variant',
+      () => {
+        mkdirSync(join(cli, 'channel-score-plugin'));
+        for (const f of ['index.js', 'package.json'])
+          copyFileSync(
+            join(root, 'apps/examples/channel-score-plugin', f),
+            join(cli, 'channel-score-plugin', f),
+          );
+        const out = run(
+          'npx',
+          [
+            ...['--no-install', 'synaptogen', 'ablate', '--channel-score', './channel-score-plugin/index.js'],
+            ...[
+              '--variants',
+              'score=membrane-energy',
+              '--width',
+              '0.25',
+              '--timesteps',
+              '2',
+              '--epochs',
+              '1',
+            ],
+            ...['--train-limit', '64', '--test-limit', '64', '--out', 'ablation.md', '--json'],
+          ],
+          { cwd: cli, env: { ...process.env, SYNAPTOGEN_DATA: dataRoot } },
+        );
+        const [result] = JSON.parse(out.trim().split('\n').at(-1)).results;
+        if (result?.variant !== 'score=membrane-energy' || !(result.channelsKept < 0.5))
+          throw new Error(`unexpected ablation result ${JSON.stringify(result)}`);
+        console.log(
+          `     ${result.variant}: channels kept ${result.channelsKept}, test accuracy ${result.testAccuracy}`,
+        );
+      },
+    );
     step('cli: npx synaptogen report writes the HTML report of that run', () => {
       run('npx', ['--no-install', 'synaptogen', 'report', 'run', '--quiet'], { cwd: cli });
       const html = readFileSync(join(cli, 'run', 'report.html'), 'utf8');

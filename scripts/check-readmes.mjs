@@ -308,7 +308,7 @@ function checkReadme(readme, shared) {
     for (const f of execFileSync('git', ['ls-files'], { cwd: readmeDir, encoding: 'utf8' })
       .trim()
       .split('\n'))
-      if (f !== 'README.md') copyFileSync(join(readmeDir, f), join(dir, f));
+      if (f && f !== 'README.md') copyFileSync(join(readmeDir, f), join(dir, f));
   if (!existsSync(join(dir, 'package.json')))
     writeFileSync(
       join(dir, 'package.json'),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_SCORE_SUMS } from './channel-scores.js';
 import { kernelsWasmBase64 } from './generated/kernels-wasm.js';
 import { decodeBase64 } from './runtime.js';
-import { seededUniform } from './test-helpers.js';
+import { seededRange } from './test-helpers.js';
 import { useWasmSimd, type WasmSimdRegistration } from './tfjs.js';
 
 tf.env().set('PROD', true);
@@ -57,7 +57,7 @@ describe('channel score sums (SCA scores from H)', () => {
     for (const { id, name } of CHANNEL_SCORE_TABLE)
       for (const vReset of [0, -0.3, null])
         it(`${name}, ${rows}×${C}, vReset ${vReset}: equal to the tfjs ops, on wasm and cpu`, async () => {
-          const data = seededUniform(rows * C, 5 + C, -1, 2);
+          const data = seededRange(rows * C, 5 + C, -1, 2);
           for (const backend of ['wasm', 'cpu']) {
             await tf.setBackend(backend);
             const h = tf.tensor(data, [rows / (rows % 3 === 0 ? 3 : 1), rows % 3 === 0 ? 3 : 1, C]);

@@ -4,6 +4,7 @@ import { saveCheckpoint } from '@synaptogen/nn/node';
 import type { Command } from 'commander';
 import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
+import { collectChannelScore, loadChannelScores } from '../train/channel-scores.js';
 import { nonNegativeInt } from '../train/options.js';
 import {
   fraction,
@@ -29,6 +30,8 @@ interface AblateFlags extends RunOptions {
   variants?: string;
   out: string;
   saveDir?: string;
+  /** `--channel-score <module>`, repeatable: plugin scores, each a variant `score=<name>`. */
+  channelScore?: string[];
   json?: boolean;
   backend: 'wasm' | 'cpu' | 'auto';
   simd: boolean;
@@ -41,7 +44,7 @@ const rampOf = (o: AblateFlags) => o.rampEpochs ?? Math.max(1, Math.floor(o.epoc
  * The ablations reviewers asked for (prune vs prune+regrow, the three channel scores), then each
  * practitioner's option alone on top of the reference prune+regrow, and all of them together.
  */
-function variants(o: AblateFlags): Variant[] {
+function variants(o: AblateFlags, pluginScores: readonly string[] = []): Variant[] {
   const sca = (score: string, regrow: number, extra: Record<string, unknown> = {}) => ({
     name: 'sca',
     options: { sparsity: o.sparsity, regrow, score, maskMode: o.maskMode, ...extra },
@@ -58,6 +61,7 @@ function variants(o: AblateFlags): Variant[] {
     { name: 'prune+regrow', learner: sca('activity', o.regrow) },
     { name: 'score=firing-rate', learner: sca('firing-rate', o.regrow) },
     { name: 'score=pre-reset', learner: sca('pre-reset', o.regrow) },
+    ...pluginScores.map((score) => ({ name: `score=${score}`, learner: sca(score, o.regrow) })),
     { name: 'min-keep', learner: sca('activity', o.regrow, { minKeep: o.minKeep }) },
     { name: 'ramp', learner: sca('activity', o.regrow, { rampEpochs: rampOf(o) }) },
     { name: 'finetune', learner: sca('activity', o.regrow, { finetuneEpochs: o.finetuneEpochs }) },
@@ -122,7 +126,12 @@ Examples:
     )
     .option(
       '--variants <list>',
-      'comma-separated subset of: dense, prune-only, prune+regrow, score=firing-rate, score=pre-reset, min-keep, ramp, finetune, regrowable, all-options',
+      'comma-separated subset of: dense, prune-only, prune+regrow, score=firing-rate, score=pre-reset, score=<plugin> (--channel-score), min-keep, ramp, finetune, regrowable, all-options',
+    )
+    .option(
+      '--channel-score <module>',
+      'a channel-score plugin file or package (as for train), repeatable: adds the variant score=<its name>',
+      collectChannelScore,
     )
     .option('--seed <n>', 'seed of initialisation, order and augmentation', (v) => Number(v), 0)
     .option(
@@ -149,7 +158,7 @@ Examples:
       if (o.sparsity + o.regrow > 1)
         throw new CliError(`--sparsity + --regrow must be ≤ 1, got ${o.sparsity} + ${o.regrow}`, 2);
       if (!Number.isInteger(o.seed)) throw new CliError(`--seed must be an integer, got ${o.seed}`, 2);
-      let selected = variants(o);
+      let selected = variants(o, await loadChannelScores(o.channelScore));
       if (o.variants) {
         const wanted = o.variants.split(',').map((s) => s.trim());
         const unknown = wanted.filter((w) => !selected.some((v) => v.name === w));

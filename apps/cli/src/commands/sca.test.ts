@@ -84,6 +84,33 @@ describe('SCA commands: ablate, compact, robustness (real CIFAR-10)', () => {
     expect(readFileSync(join(dir, 'rob.md'), 'utf8')).toMatch(/\| input σ=1 \|/);
   });
 
+  it('a channel-score plugin file is a variant of ablate and a score of train (apps/examples/channel-score-plugin)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'synaptogen-sca-plugin-'));
+    const plugin = resolve(here, '../../../examples/channel-score-plugin/index.js');
+    const tiny = ['--width', '0.25', '--timesteps', '2', '--epochs', '1', '--batch-size', '32'];
+    const ablate = cli([
+      ...['ablate', ...tiny, '--train-limit', '64', '--test-limit', '64'],
+      ...['--channel-score', plugin, '--variants', 'score=membrane-energy'],
+      ...['--out', join(dir, 'ablation.md'), '--json'],
+    ]);
+    expect(ablate.code, ablate.stderr).toBe(0);
+    const { results } = JSON.parse(ablate.stdout) as { results: { variant: string; channelsKept: number }[] };
+    expect(results.map((r) => r.variant)).toEqual(['score=membrane-energy']);
+    expect(results[0].channelsKept).toBeCloseTo(0.3, 1);
+    expect(readFileSync(join(dir, 'ablation.md'), 'utf8')).toMatch(
+      /\| score=membrane-energy \| membrane-energy \|/,
+    );
+    const train = cli([
+      ...['train', '--dataset', 'cifar10', '--model', 'conv-small', ...tiny, '--train-limit', '64'],
+      ...['--test-limit', '32', '--learner', 'sca', '--sparsity', '0.5', '--channel-score', plugin],
+      ...['--learner-option', 'score="membrane-energy"', '--json', '--quiet', '--out', join(dir, 'run')],
+    ]);
+    expect(train.code, train.stderr).toBe(0);
+    const summary = JSON.parse(train.stdout.trim().split('\n').at(-1) as string);
+    expect(summary.learnerReport).toMatchObject({ score: 'membrane-energy' });
+    expect(summary.learnerReport.channelsKept).toBeCloseTo(0.5, 1);
+  }, 300_000);
+
   it('bad input gets a one-line error naming the argument', () => {
     const cases: Array<[string[], RegExp]> = [
       [['compact', '/nonexistent/ckpt'], /checkpoint \/nonexistent\/ckpt: directory does not exist/],
@@ -92,6 +119,10 @@ describe('SCA commands: ablate, compact, robustness (real CIFAR-10)', () => {
       [
         ['ablate', '--variants', 'finetune', '--epochs', '1'],
         /--finetune-epochs 1 leaves no epoch for a pruning round in --epochs 1/,
+      ],
+      [
+        ['ablate', '--channel-score', './no-such-score.js'],
+        /--channel-score: channel-score plugin .*no-such-score.js: file .* does not exist/,
       ],
       [['robustness', '/nonexistent/ckpt'], /checkpoint \/nonexistent\/ckpt: directory does not exist/],
       [['robustness', 'x', '--input-noise', '0,-1'], /--input-noise expects comma-separated numbers ≥ 0/],

@@ -3,6 +3,7 @@ import { MODEL_NAMES } from '@synaptogen/nn';
 import type { Command } from 'commander';
 import { backendOption, simdOption } from '../engine/engine.js';
 import { CliError } from '../errors.js';
+import { collectChannelScore } from '../train/channel-scores.js';
 import { applyConfigFile } from '../train/config-file.js';
 import {
   fraction,
@@ -90,6 +91,11 @@ export function registerTrain(program: Command): void {
       '--recalibrate-bn-every <when>',
       'with --recalibrate-bn: structure-change, or epoch (recount before every evaluation: the running means lag weights that move fast, and eval-mode accuracy can collapse while training accuracy rises)',
       oneOf('--recalibrate-bn-every', ['structure-change', 'epoch'] as const),
+    )
+    .option(
+      '--channel-score <module>',
+      'a channel-score plugin file or package for SCA (default export { name, score(record, { tf }), ofPotential? }), repeatable; then --learner-option score=\'"<name>"\'',
+      collectChannelScore,
     )
     .option(
       '--learner-option <key=value>',

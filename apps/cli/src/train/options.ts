@@ -67,6 +67,8 @@ export interface TrainOptions {
   chip?: string;
   /** ... of at most this many cores, in place of a target sparsity. */
   maxCores?: number;
+  /** `--channel-score <module>`, repeatable: channel-score plugins for SCA's `score` option. */
+  channelScore?: string[];
   /** `--learner-option key=value`, repeatable: any option of a plugin. */
   learnerOption?: Record<string, unknown>;
 }

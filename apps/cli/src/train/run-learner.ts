@@ -4,6 +4,7 @@ import { loadChip } from '@synaptogen/hardware/node';
 import type { StructureLearner } from '@synaptogen/structure';
 import { loadLearner } from '@synaptogen/structure/node';
 import { CliError } from '../errors.js';
+import { loadChannelScores } from './channel-scores.js';
 import { learnerOptions, type TrainOptions } from './options.js';
 
 const looksLikePath = (s: string) =>
@@ -23,6 +24,7 @@ export interface RunLearner {
  */
 export async function createRunLearner(o: TrainOptions, resumed: boolean): Promise<RunLearner> {
   if (!resumed && looksLikePath(o.learner) && !o.learner.startsWith('file:')) o.learner = resolve(o.learner);
+  await loadChannelScores(o.channelScore, o.learnerTimeout);
   let loaded: Awaited<ReturnType<typeof loadLearner>>;
   try {
     loaded = await loadLearner(o.learner, { timeoutMs: 1000 * (o.learnerTimeout ?? 60) });

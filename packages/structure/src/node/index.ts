@@ -2,4 +2,5 @@
 // a plugin that takes a built-in's name is caught.
 import '../builtins.js';
 
+export { type ChannelScorePlugin, loadChannelScore } from './load-channel-score.js';
 export { type LoadLearnerOptions, loadLearner } from './load-learner.js';

@@ -1,7 +1,3 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { LearnerFactory, LearnerPlugin, StructureLearner } from '../contract.js';
 import * as parts from '../parts/index.js';
 import {
@@ -12,6 +8,7 @@ import {
   listLearners,
   registerLearner,
 } from '../registry.js';
+import { importPlugin, looksLikePath } from './import-plugin.js';
 
 export interface LoadLearnerOptions {
   /** Directory relative paths and package names are resolved from (default: process.cwd()). */
@@ -19,9 +16,6 @@ export interface LoadLearnerOptions {
   /** How long a plugin module may take to load before it is given up on (default 60 s). */
   timeoutMs?: number;
 }
-
-const looksLikePath = (s: string) =>
-  s.startsWith('.') || isAbsolute(s) || /\.(c|m)?js$/.test(s) || s.startsWith('file:');
 
 /** Accepts `export default { name, create }`, `export const learner = ...`, or a default factory function. */
 function pluginFrom(mod: Record<string, unknown>, origin: string): LearnerPlugin {
@@ -81,29 +75,6 @@ function guardPlugin(learner: StructureLearner, origin: string): StructureLearne
   });
 }
 
-class PluginTimeoutError extends Error {}
-
-/** `import(url)`, or a clear error when the module's top-level code has not settled in `ms`. */
-async function importWithin(url: string, specifier: string, ms: number): Promise<Record<string, unknown>> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new PluginTimeoutError(
-            `learner plugin ${specifier} did not finish loading within ${ms / 1000} s (its top-level code never settled); expected a module that loads promptly`,
-          ),
-        ),
-      ms,
-    );
-  });
-  try {
-    return (await Promise.race([import(url), timeout])) as Record<string, unknown>;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Resolves a learner by registry name, file path (`./my-learner.js`, dynamic import) or package
  * name, registers plugins under their own name (a built-in's name only with `override: true` in the
@@ -117,32 +88,13 @@ export async function loadLearner(
     const { createLearner } = await import('../registry.js');
     return { name: specifier, create: (o) => createLearner(specifier, o), source: 'builtin' };
   }
-  const cwd = options.cwd ?? process.cwd();
-  let url: string;
-  if (looksLikePath(specifier)) {
-    const file = specifier.startsWith('file:') ? new URL(specifier).pathname : resolve(cwd, specifier);
-    if (!existsSync(file)) throw new Error(`learner plugin ${specifier}: file ${file} does not exist`);
-    url = pathToFileURL(file).href;
-  } else {
-    try {
-      url = pathToFileURL(createRequire(join(cwd, 'noop.js')).resolve(specifier)).href;
-    } catch {
-      // ESM-only packages have no "require" export: let import() resolve them from here
-      url = specifier;
-    }
-  }
-  let mod: Record<string, unknown>;
-  try {
-    mod = await importWithin(url, specifier, options.timeoutMs ?? 60_000);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (!looksLikePath(specifier) && err.code === 'ERR_MODULE_NOT_FOUND')
-      throw new Error(
-        `unknown learner "${specifier}"; expected one of: ${listLearners().join(', ')}, a file path (./my-learner.js) or an installed package name`,
-      );
-    if (e instanceof PluginTimeoutError) throw e;
-    throw new Error(`learner "${specifier}" is not a loadable module (${err.message})`);
-  }
+  const { url, mod } = await importPlugin(specifier, {
+    kind: 'learner',
+    cwd: options.cwd,
+    timeoutMs: options.timeoutMs,
+    notFound: () =>
+      `unknown learner "${specifier}"; expected one of: ${listLearners().join(', ')}, a file path (./my-learner.js) or an installed package name`,
+  });
   const plugin = pluginFrom(mod, specifier);
   const origin = `learner plugin ${specifier}`;
   // the plugin gets the host's parts: a plugin file builds on MaskLearner without importing anything
