@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { backendOption, simdOption, startEngine } from '../engine/engine.js';
 import { CliError } from '../errors.js';
 import { collectChannelScore, loadChannelScores } from '../train/channel-scores.js';
-import { nonNegativeInt } from '../train/options.js';
+import { nonNegativeInt, oneOf } from '../train/options.js';
 import {
   fraction,
   loadSplits,
@@ -139,6 +139,11 @@ Examples:
       'as for train: recount the BatchNorm statistics on this many training batches after each structure change (default 0: off)',
       nonNegativeInt('--recalibrate-bn'),
     )
+    .option(
+      '--recalibrate-bn-every <when>',
+      'as for train: structure-change (default) or epoch (recount before every evaluation, dense too)',
+      oneOf('--recalibrate-bn-every', ['structure-change', 'epoch'] as const),
+    )
     .option('--out <file>', 'Markdown table to write (atomically)', 'ablation.md')
     .option(
       '--save-dir <dir>',
@@ -194,7 +199,7 @@ Examples:
         }
         model.dispose();
       }
-      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${Math.min(o.trainLimit ?? Infinity, data.train.count)} train / ${Math.min(o.testLimit ?? Infinity, data.test.count)} test samples${data.heldOut ? ` (test: ${100 * data.heldOut}% of each class held out of the training split, seed ${o.seed})` : ''}, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}${o.recalibrateBn ? `, BatchNorm recounted on ${o.recalibrateBn} batches after structure changes` : ''}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
+      const setup = `${o.model}${o.width ? ` (width ${o.width})` : ''}${o.timesteps ? `, T = ${o.timesteps}` : ''} on ${o.dataset}: ${Math.min(o.trainLimit ?? Infinity, data.train.count)} train / ${Math.min(o.testLimit ?? Infinity, data.test.count)} test samples${data.heldOut ? ` (test: ${100 * data.heldOut}% of each class held out of the training split, seed ${o.seed})` : ''}, ${o.epochs} epochs, batch ${o.batchSize}, SGD lr ${o.lr}, seed ${o.seed}, ${backend}${o.recalibrateBn ? `, BatchNorm recounted on ${o.recalibrateBn} batches ${o.recalibrateBnEvery === 'epoch' ? 'after every epoch' : 'after structure changes'}` : ''}; SCA p = ${o.sparsity}, q = ${o.regrow}, ${o.maskMode} masks`;
       const table = markdownTable(
         [
           'variant',

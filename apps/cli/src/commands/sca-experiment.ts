@@ -11,6 +11,7 @@ import {
   loadDataset,
 } from '@synaptogen/datasets/node';
 import { createModel, type EpochMetrics, MODEL_NAMES, SGD, type SpikingModel } from '@synaptogen/nn';
+import type { RecalibrateEvery } from '@synaptogen/nn/train';
 import { compactModel, createLearner, TrainingSession } from '@synaptogen/structure';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from 'commander';
@@ -35,6 +36,8 @@ export interface RunOptions extends DataOptions {
   seed: number;
   /** Recount BatchNorm statistics on this many training batches after a structure change (0/undefined: off). */
   recalibrateBn?: number;
+  /** With recalibrateBn: after structure changes (default) or after every epoch. */
+  recalibrateBnEvery?: RecalibrateEvery;
 }
 
 export interface Variant {
@@ -124,7 +127,9 @@ export async function trainVariant(
   const history = await trainer.fit({
     epochs: o.epochs,
     train: trainBatches,
-    recalibrate: o.recalibrateBn ? { batches: o.recalibrateBn, source: trainBatches } : undefined,
+    recalibrate: o.recalibrateBn
+      ? { batches: o.recalibrateBn, every: o.recalibrateBnEvery, source: trainBatches }
+      : undefined,
     test: () => testBatches(data.test, o.testLimit),
     onEpoch: (m) =>
       log(

@@ -91,6 +91,7 @@ describe('SCA commands: ablate, compact, robustness (real CIFAR-10)', () => {
     const ablate = cli([
       ...['ablate', ...tiny, '--train-limit', '64', '--test-limit', '64'],
       ...['--channel-score', plugin, '--variants', 'score=membrane-energy'],
+      ...['--recalibrate-bn', '1', '--recalibrate-bn-every', 'epoch'],
       ...['--out', join(dir, 'ablation.md'), '--json'],
     ]);
     expect(ablate.code, ablate.stderr).toBe(0);
@@ -99,6 +100,9 @@ describe('SCA commands: ablate, compact, robustness (real CIFAR-10)', () => {
     expect(results[0].channelsKept).toBeCloseTo(0.3, 1);
     expect(readFileSync(join(dir, 'ablation.md'), 'utf8')).toMatch(
       /\| score=membrane-energy \| membrane-energy \|/,
+    );
+    expect(readFileSync(join(dir, 'ablation.md'), 'utf8')).toMatch(
+      /BatchNorm recounted on 1 batches after every epoch/,
     );
     const train = cli([
       ...['train', '--dataset', 'cifar10', '--model', 'conv-small', ...tiny, '--train-limit', '64'],
