@@ -90,7 +90,8 @@ const isNode = typeof process !== 'undefined' && !!(process.versions && process.
 const port = isNode ? require('node:worker_threads').parentPort : null;
 const post = (m) => (isNode ? port.postMessage(m) : self.postMessage(m));
 const onMessage = (fn) => (isNode ? port.once('message', fn) : (self.onmessage = (e) => fn(e.data)));
-${nextSpinChecks}
+// bound to a name of its own: a minifier renames the function, not the calls in this template
+const nextSpinChecks = ${nextSpinChecks};
 onMessage(async ({ module, memory, ctl, names, limits }) => {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const fns = names.map((n) => instance.exports[n]);
@@ -132,9 +133,11 @@ onMessage(async ({ module, memory, ctl, names, limits }) => {
       }
       blockedMs = performance.now() - t0;
     }
-    checks = nextSpinChecks(checks, spun, blockedMs, Atomics.load(limits, 0), Atomics.load(limits, 1), ${BLOCKED_SHORT_MS});
     seq = Atomics.load(i32, 0);
+    // everything a job runs stays inside the try: a throw outside it would kill this loop and leave
+    // the main thread waiting for a job that never ends
     try {
+      checks = nextSpinChecks(checks, spun, blockedMs, Atomics.load(limits, 0), Atomics.load(limits, 1), ${BLOCKED_SHORT_MS});
       const argc = f64[1];
       const args = [];
       for (let i = 0; i < argc; i++) args.push(f64[2 + i]);
