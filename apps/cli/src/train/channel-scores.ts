@@ -11,9 +11,10 @@ export const collectChannelScore = (value: string, previous: string[] = []) => [
  */
 export async function loadChannelScores(specifiers: string[] | undefined, timeoutS = 60): Promise<string[]> {
   const names: string[] = [];
-  for (const [i, spec] of (specifiers ?? []).entries()) {
+  if (!specifiers) return names;
+  for (const [i, spec] of specifiers.entries()) {
     const file = spec.startsWith('.') ? resolve(spec) : spec;
-    if (specifiers) specifiers[i] = file;
+    specifiers[i] = file;
     try {
       names.push(await loadChannelScore(file, { timeoutMs: 1000 * timeoutS }));
     } catch (e) {

@@ -108,7 +108,8 @@ export interface FitOptions extends EpochOptions {
    * before evaluating (see `recalibrateBatchNorm`): after an epoch whose hooks changed the structure
    * (`every: 'structure-change'`, the default), or after every epoch (`'epoch'`: the momentum-0.1
    * running means lag weights that move fast, and an SNN's thresholds amplify the lag; held-out
-   * accuracy of one N-MNIST run fell from 88% to 32% in one epoch, 89% again once recounted).
+   * accuracy of one N-MNIST run fell from 88% to 32% in one epoch; its checkpoint scored 30% on its own
+   * training recordings in evaluation mode, 89% once recounted).
    */
   recalibrate?: { batches: number; source: BatchSource; every?: RecalibrateEvery };
 }
